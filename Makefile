@@ -1,0 +1,34 @@
+# o2c — make run | make test | make lint | make bench
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## seed a sample portfolio (once) and serve on SQLite
+	$(BIN)/o2c demo --if-empty
+	$(BIN)/o2c serve --host $(HOST) --port $(PORT)
+
+test: install  ## unit, property and integration tests, on SQLite and PostgreSQL
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/o2c/domain
+
+bench: install
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) o2c.db o2c.db-wal o2c.db-shm .pytest_cache .hypothesis

@@ -1,0 +1,58 @@
+"""The HTTP service: FastAPI wired to the ledger, the read model and, in the
+embedded default, the projection running in a background thread."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from o2c.api import problems
+from o2c.api.auth import Keyring
+from o2c.api.routes import audit, events, ops, views
+from o2c.api.routes.ops import Metrics
+from o2c.config import Settings, eventstore_env
+from o2c.ledger.application import Ledger
+from o2c.projections.database import async_engine, migrate, sync_engine
+from o2c.projections.projector import ReadModelProjection
+from o2c.projections.runner import ProjectionThread
+
+
+def create_app(
+    settings: Settings,
+    keyring: Keyring,
+    ledger: Ledger | None = None,
+    *,
+    project_in_process: bool = True,
+) -> FastAPI:
+    ledger = ledger or Ledger(eventstore_env(settings.database_url))
+    migrate(settings.database_url)
+    projection = ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock)
+    runner = ProjectionThread(projection) if project_in_process else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            ledger.on_recorded.append(runner.wake)
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+            await app.state.views.dispose()
+            projection.engine.dispose()
+
+    app = FastAPI(title="o2c", version="0.1.0", summary="Order-to-cash and credit management ledger", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.keyring = keyring
+    app.state.ledger = ledger
+    app.state.projection = projection
+    app.state.runner = runner
+    app.state.views = async_engine(settings.database_url)
+    app.state.metrics = Metrics(ledger, projection, runner)
+    problems.install(app)
+    for module in (events, audit, views, ops):
+        app.include_router(module.router)
+    return app

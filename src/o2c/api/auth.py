@@ -1,0 +1,77 @@
+"""Bearer tokens with scopes. Only SHA-256 hashes of tokens are kept."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from o2c.api.problems import Problem
+
+SCOPES = ("ingest", "read", "audit", "admin")
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass
+class Keyring:
+    """Token hash -> scopes. `admin` implies every other scope."""
+
+    scopes_by_hash: dict[bytes, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, spec: str) -> Keyring:
+        """`token=scope+scope,token2=scope` as in O2C_API_KEYS."""
+        keyring = cls()
+        for entry in filter(None, (part.strip() for part in spec.split(","))):
+            token, _, scopes = entry.partition("=")
+            names = frozenset(s.strip() for s in scopes.split("+") if s.strip())
+            unknown = names - set(SCOPES)
+            if not token.strip() or not names or unknown:
+                raise ValueError(f"O2C_API_KEYS entry for a token has bad scopes: {sorted(unknown) or 'none'}")
+            keyring.add(token.strip(), names)
+        return keyring
+
+    def add(self, token: str, scopes: frozenset[str]) -> None:
+        self.scopes_by_hash[_digest(token)] = scopes
+
+    def add_generated_admin(self) -> str:
+        token = "o2c_" + secrets.token_urlsafe(32)
+        self.add(token, frozenset({"admin"}))
+        return token
+
+    def scopes_of(self, token: str) -> frozenset[str] | None:
+        digest = _digest(token)
+        for known, scopes in self.scopes_by_hash.items():
+            if hmac.compare_digest(known, digest):
+                return scopes
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.scopes_by_hash)
+
+
+def require(scope: str) -> Callable[[Request], frozenset[str]]:
+    """A FastAPI dependency: 401 without a valid token, 403 without the scope."""
+
+    def check(request: Request) -> frozenset[str]:
+        keyring: Keyring = request.app.state.keyring
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        challenge = {"WWW-Authenticate": 'Bearer realm="o2c"'}
+        if kind.lower() != "bearer" or not token.strip():
+            raise Problem(401, "unauthorized", "send Authorization: Bearer <token>", headers=challenge)
+        scopes = keyring.scopes_of(token.strip())
+        if scopes is None:
+            raise Problem(401, "unauthorized", "the bearer token is not valid", headers=challenge)
+        if scope not in scopes and "admin" not in scopes:
+            raise Problem(403, "forbidden", f"this token lacks the '{scope}' scope")
+        return scopes
+
+    return check

@@ -1,0 +1,129 @@
+"""The auditors' views: an account's recorded history, and the account
+rebuilt as it was known at a moment (`known_at`), valued at a business date
+(`as_of`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from o2c.api.auth import require
+from o2c.api.problems import Problem, field_error
+from o2c.api.render import decode_cursor, encode_cursor, money, percent, plain
+from o2c.domain.account import CustomerAccount
+from o2c.domain.valuation import position
+from o2c.ledger.application import Ledger
+
+router = APIRouter(dependencies=[Depends(require("audit"))])
+
+# Event attributes that are the store's, not the ERP's data.
+_NOT_DATA = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "event_id", "account"})
+
+
+def history_entry(position_: int, event: Any) -> dict[str, Any]:
+    return {
+        "position": position_,
+        "event_id": event.event_id,
+        "type": type(event).__name__,
+        "data": {k: plain(v) for k, v in vars(event).items() if k not in _NOT_DATA},
+        "recorded_at": event.timestamp.isoformat(),
+    }
+
+
+def unknown_account(code: str) -> Problem:
+    return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
+
+
+@router.get("/v1/accounts/{account}/history")
+async def history(
+    request: Request,
+    account: str,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    ledger: Ledger = request.app.state.ledger
+    after = decode_cursor(cursor)
+    entries = await run_in_threadpool(ledger.history, account, after, limit + 1)
+    if not entries and after == 0:
+        raise unknown_account(account)
+    page = entries[:limit]
+    more = len(entries) > limit
+    return {
+        "account": account,
+        "events": [history_entry(p, e) for p, e in page],
+        "next_cursor": encode_cursor(page[-1][1].originator_version) if more else None,
+    }
+
+
+def parse_known_at(value: str | None) -> datetime | None:
+    """An ISO timestamp (naive means UTC), or a date: the end of that UTC day."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time.max, UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Problem(
+            422,
+            "validation",
+            "known_at must be an ISO date or timestamp",
+            [field_error("known_at", "must be an ISO date or timestamp")],
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def account_state(account: CustomerAccount, as_of: date | None, today: date) -> dict[str, Any]:
+    p = position(account, as_of, today)
+    return {
+        "account": account.id,
+        "name": account.name,
+        "currency": account.currency,
+        "version": account.version,
+        "as_of": as_of.isoformat() if as_of else None,
+        "credit_limit": money(p.credit_limit),
+        "insured_limit": money(account.insured_limit) if account.insured_limit is not None else None,
+        "payment_terms_days": account.payment_terms_days,
+        "risk_class": account.risk_class,
+        "rating": plain(account.rating),
+        "outstanding": money(p.outstanding),
+        "uninvoiced": money(p.uninvoiced),
+        "unapplied_cash": money(p.unapplied_cash),
+        "exposure": money(p.exposure),
+        "headroom": money(p.headroom),
+        "utilization": percent(p.utilization),
+        "overdue": money(p.overdue),
+        "disputed": money(p.disputed),
+        "open_invoices": [
+            {
+                "invoice_id": item.invoice_id,
+                "issue_date": item.issue_date.isoformat(),
+                "due_date": item.due_date.isoformat(),
+                "amount": money(item.amount),
+                "open_balance": money(item.open_balance),
+                "days_past_due": item.days_past_due,
+                "disputed": money(item.disputed),
+            }
+            for item in p.open_items
+        ],
+    }
+
+
+@router.get("/v1/accounts/{account}/state")
+async def state(
+    request: Request,
+    account: str,
+    as_of: date | None = None,
+    known_at: str | None = None,
+) -> dict[str, Any]:
+    ledger: Ledger = request.app.state.ledger
+    moment = parse_known_at(known_at)
+    rebuilt = await run_in_threadpool(ledger.stored_account, account, moment)
+    if rebuilt is None:
+        raise unknown_account(account)
+    body = account_state(rebuilt, as_of, ledger.clock().date())
+    body["known_at"] = moment.isoformat() if moment else None
+    return body

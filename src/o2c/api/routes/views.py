@@ -1,0 +1,431 @@
+"""The credit manager's views, read from the projected read model."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from starlette.responses import Response
+
+from o2c.api.auth import require
+from o2c.api.freshness import wait_for_position
+from o2c.api.problems import Problem, field_error
+from o2c.api.render import decode_cursor, encode_cursor, money, percent
+from o2c.api.schemas import Amount
+from o2c.domain.money import ZERO
+from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels, bucket_of
+from o2c.projections import queries, schema
+from o2c.projections.units import from_units
+
+router = APIRouter(dependencies=[Depends(require("read")), Depends(wait_for_position)])
+TENTH = Decimal("0.1")
+
+
+def today(request: Request) -> date:
+    clock = request.app.state.ledger.clock
+    return clock().date()
+
+
+def parse_buckets(buckets: str | None) -> tuple[int, ...]:
+    if not buckets:
+        return DEFAULT_BOUNDARIES
+    try:
+        bounds = tuple(int(part) for part in buckets.split(","))
+    except ValueError:
+        bounds = ()
+    if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise Problem(
+            422,
+            "validation",
+            "buckets must be increasing positive day counts, e.g. 30,60,90,120",
+            [field_error("buckets", "must be increasing positive day counts, e.g. 30,60,90,120")],
+        )
+    return bounds
+
+
+def one_decimal(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(TENTH))
+
+
+async def account_or_404(conn: Any, code: str) -> Any:
+    row = await queries.account_row(conn, code)
+    if row is None:
+        raise Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
+    return row
+
+
+# -- one account ---------------------------------------------------------------------------
+
+
+@router.get("/v1/accounts/{account}")
+async def account_summary(request: Request, account: str) -> dict[str, Any]:
+    async with request.app.state.views.connect() as conn:
+        row = await account_or_404(conn, account)
+        overdue = await queries.overdue_now(conn, account, today(request))
+    limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
+    return {
+        "account": row.account,
+        "name": row.name,
+        "currency": row.currency,
+        "credit_limit": money(limit),
+        "outstanding": money(from_units(row.outstanding)),
+        "uninvoiced": money(from_units(row.uninvoiced)),
+        "unapplied_cash": money(from_units(row.unapplied_cash)),
+        "exposure": money(exposure),
+        "headroom": money(limit - exposure),
+        "utilization": percent(exposure / limit if limit else None),
+        "overdue": money(overdue),
+        "disputed": money(from_units(row.disputed)),
+        "risk": {"class": row.risk_class, "rating": row.rating},
+        "insured_limit": money(from_units(row.insured_limit)) if row.insured_limit is not None else None,
+        "payment_terms_days": row.payment_terms_days,
+        "position": row.position,
+    }
+
+
+@router.get("/v1/accounts/{account}/open-items")
+async def open_items(
+    request: Request,
+    account: str,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    after = _decode_pair(cursor)
+    on = today(request)
+    async with request.app.state.views.connect() as conn:
+        await account_or_404(conn, account)
+        rows = await queries.open_invoices(conn, account, after, limit + 1)
+    page = rows[:limit]
+    return {
+        "account": account,
+        "items": [
+            {
+                "invoice_id": r.invoice_id,
+                "issue_date": r.issue_date.isoformat(),
+                "due_date": r.due_date.isoformat(),
+                "amount": money(from_units(r.amount)),
+                "open_balance": money(from_units(r.open_balance)),
+                "days_past_due": (on - r.due_date).days,
+                "disputed": money(from_units(r.disputed)),
+            }
+            for r in page
+        ],
+        "next_cursor": _encode_pair(page[-1].due_date.isoformat(), page[-1].invoice_id) if len(rows) > limit else None,
+    }
+
+
+def _encode_pair(first: str, second: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(f"{first}\x00{second}".encode()).decode()
+
+
+def _decode_pair(cursor: str | None) -> tuple[str, str] | None:
+    import base64
+
+    if not cursor:
+        return None
+    try:
+        first, second = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x00")
+        date.fromisoformat(first)
+        return first, second
+    except ValueError:
+        raise Problem(
+            422,
+            "validation",
+            "cursor is not one this service returned",
+            [field_error("cursor", "is not a cursor this service returned")],
+        ) from None
+
+
+# -- aging -------------------------------------------------------------------------------------
+
+
+def aging_row(
+    labels: Sequence[str], buckets: dict[str, Decimal], unapplied: Decimal, disputed: Decimal
+) -> dict[str, str]:
+    row = {label: money(buckets[label]) for label in labels}
+    row["total"] = money(sum(buckets.values(), ZERO))
+    row["unapplied_cash"] = money(unapplied)
+    row["disputed"] = money(disputed)
+    return row
+
+
+@router.get("/v1/accounts/{account}/aging")
+async def account_aging(
+    request: Request,
+    account: str,
+    as_of: date | None = None,
+    buckets: str | None = None,
+) -> dict[str, Any]:
+    as_of = as_of or today(request)
+    bounds = parse_buckets(buckets)
+    labels = bucket_labels(bounds)
+    async with request.app.state.views.connect() as conn:
+        await account_or_404(conn, account)
+        items = await queries.open_items_as_of(conn, account, as_of)
+        measures = (await queries.balances(conn, [account], as_of, ["unapplied", "disputed"]))[account]
+    by_bucket = dict.fromkeys(labels, ZERO)
+    listed = []
+    for invoice, balance, disputed in items:
+        overdue_days = (as_of - invoice.due_date).days
+        label = bucket_of(overdue_days, bounds, labels)
+        by_bucket[label] += balance
+        listed.append(
+            {
+                "invoice_id": invoice.invoice_id,
+                "due_date": invoice.due_date.isoformat(),
+                "days_past_due": overdue_days,
+                "bucket": label,
+                "open_balance": money(balance),
+                "disputed": money(disputed),
+            }
+        )
+    row = aging_row(labels, by_bucket, measures["unapplied"], measures["disputed"])
+    return {
+        "as_of": as_of.isoformat(),
+        "buckets": labels,
+        "rows": [{"account": account, **row}],
+        "totals": row,
+        "items": listed,
+    }
+
+
+@router.get("/v1/aging", response_model=None)
+async def portfolio_aging(
+    request: Request,
+    as_of: date | None = None,
+    buckets: str | None = None,
+    format: Literal["json", "csv"] = "json",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    cursor: str | None = None,
+) -> dict[str, Any] | Response:
+    as_of = as_of or today(request)
+    bounds = parse_buckets(buckets)
+    labels = bucket_labels(bounds)
+    after = _decode_account_cursor(cursor)
+    page_size = None if format == "csv" else limit
+    async with request.app.state.views.connect() as conn:
+        query = select(schema.accounts.c.account).order_by(schema.accounts.c.account)
+        if after:
+            query = query.where(schema.accounts.c.account > after)
+        if page_size is not None:
+            query = query.limit(page_size + 1)
+        accounts = list((await conn.execute(query)).scalars())
+        more = page_size is not None and len(accounts) > page_size
+        accounts = accounts[:page_size] if page_size is not None else accounts
+        rows = []
+        for start in range(0, len(accounts), 1000):
+            chunk = accounts[start : start + 1000]
+            by_due = await queries.receivables_by_due_date(conn, chunk, as_of)
+            measures = await queries.balances(conn, chunk, as_of, ["unapplied", "disputed"])
+            for code in chunk:
+                aged = queries.aged(by_due.get(code, {}), as_of, bounds)
+                m = measures[code]
+                rows.append({"account": code, **aging_row(labels, aged, m["unapplied"], m["disputed"])})
+        portfolio = queries.aged(
+            (await queries.receivables_by_due_date(conn, None, as_of)).get(None, {}), as_of, bounds
+        )
+        totals_m = (await queries.balances(conn, None, as_of, ["unapplied", "disputed"]))[None]
+    totals = aging_row(labels, portfolio, totals_m["unapplied"], totals_m["disputed"])
+    if format == "csv":
+        return _csv(as_of, labels, rows, totals)
+    return {
+        "as_of": as_of.isoformat(),
+        "buckets": labels,
+        "rows": rows,
+        "totals": totals,
+        "next_cursor": _encode_account_cursor(accounts[-1]) if more else None,
+    }
+
+
+def _encode_account_cursor(account: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(account.encode()).decode()
+
+
+def _decode_account_cursor(cursor: str | None) -> str | None:
+    import base64
+
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except ValueError:
+        raise Problem(
+            422,
+            "validation",
+            "cursor is not one this service returned",
+            [field_error("cursor", "is not a cursor this service returned")],
+        ) from None
+
+
+def _csv(as_of: date, labels: Sequence[str], rows: list[dict[str, str]], totals: dict[str, str]) -> Response:
+    out = io.StringIO()
+    columns = ["account", *labels, "total", "unapplied_cash", "disputed"]
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    writer.writerow({"account": "TOTAL", **totals})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="aging-{as_of.isoformat()}.csv"'},
+    )
+
+
+# -- portfolio ---------------------------------------------------------------------------------
+
+
+@router.get("/v1/exposure")
+async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] = 20) -> dict[str, Any]:
+    a = schema.accounts.c
+    async with request.app.state.views.connect() as conn:
+        rows = (await conn.execute(select(schema.accounts).order_by(a.exposure.desc(), a.account).limit(top))).all()
+    listed = []
+    for r in rows:
+        limit, exp = from_units(r.credit_limit), from_units(r.exposure)
+        listed.append(
+            {
+                "account": r.account,
+                "name": r.name,
+                "exposure": money(exp),
+                "credit_limit": money(limit),
+                "headroom": money(limit - exp),
+                "utilization": percent(exp / limit if limit else None),
+                "outstanding": money(from_units(r.outstanding)),
+                "uninvoiced": money(from_units(r.uninvoiced)),
+                "unapplied_cash": money(from_units(r.unapplied_cash)),
+            }
+        )
+    return {"top": top, "accounts": listed}
+
+
+@router.get("/v1/dso")
+async def days_sales_outstanding(
+    request: Request,
+    as_of: date | None = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 90,
+    method: Literal["countback", "standard"] = "countback",
+    account: str | None = None,
+) -> dict[str, Any]:
+    as_of = as_of or today(request)
+    async with request.app.state.views.connect() as conn:
+        if account is not None:
+            await account_or_404(conn, account)
+        figures = await queries.dso_as_of(conn, account, as_of, days, method)
+    body = {
+        "as_of": as_of.isoformat(),
+        "days": days,
+        "method": method,
+        "dso": one_decimal(figures.dso),
+        "receivables": money(figures.receivables),
+        "sales": money(figures.sales),
+        "best_possible_dso": one_decimal(figures.best_possible_dso),
+        "average_days_delinquent": one_decimal(figures.average_days_delinquent),
+        "overdue_rate": percent(figures.overdue_rate),
+    }
+    if account is not None:
+        body["account"] = account
+    return body
+
+
+# -- alerts --------------------------------------------------------------------------------------
+
+
+@router.get("/v1/alerts")
+async def list_alerts(
+    request: Request,
+    status: Literal["open", "cleared", "all"] = "open",
+    account: str | None = None,
+    type: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    a = schema.alerts.c
+    query = select(schema.alerts).order_by(a.id).limit(limit + 1)
+    if status == "open":
+        query = query.where(a.cleared_at.is_(None))
+    elif status == "cleared":
+        query = query.where(a.cleared_at.is_not(None))
+    if account is not None:
+        query = query.where(a.account == account)
+    if type is not None:
+        query = query.where(a.type == type)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(a.id > after)
+    async with request.app.state.views.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    page = rows[:limit]
+    return {
+        "alerts": [
+            {
+                "id": r.id,
+                "account": r.account,
+                "type": r.type,
+                "subject": r.subject,
+                "severity": r.severity,
+                "raised_at": _moment(r.raised_at),
+                "cleared_at": _moment(r.cleared_at),
+                "details": r.details,
+            }
+            for r in page
+        ],
+        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+def _moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+# -- credit decision -------------------------------------------------------------------------------
+
+
+class CreditCheck(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    account: str
+    amount: Amount
+
+
+@router.post("/v1/credit-check")
+async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
+    if check.amount <= 0:
+        raise Problem(422, "validation", "amount must be positive", [field_error("amount", "must be positive")])
+    settings = request.app.state.settings
+    on = today(request)
+    async with request.app.state.views.connect() as conn:
+        row = await account_or_404(conn, check.account)
+        i = schema.invoices.c
+        oldest_due = await conn.scalar(
+            select(i.due_date).where(i.account == check.account, i.open_balance > 0).order_by(i.due_date).limit(1)
+        )
+    limit, exp = from_units(row.credit_limit), from_units(row.exposure)
+    headroom = limit - exp
+    reasons = []
+    if check.amount > headroom:
+        reasons.append("headroom_exceeded")
+    if oldest_due is not None and (on - oldest_due).days > settings.hold_days_past_due:
+        reasons.append(f"past_due_over_{settings.hold_days_past_due}_days")
+    if row.risk_class == "E":
+        reasons.append("risk_class_E")
+    return {
+        "account": check.account,
+        "amount": money(check.amount),
+        "decision": "hold" if reasons else "approve",
+        "exposure": money(exp),
+        "credit_limit": money(limit),
+        "headroom_after": money(headroom - check.amount),
+        "reasons": reasons,
+    }

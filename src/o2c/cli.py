@@ -1,0 +1,120 @@
+"""The `o2c` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from o2c.api.auth import Keyring
+from o2c.config import Settings
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from o2c.api.app import create_app
+
+    settings = Settings.from_env()
+    keyring = Keyring.parse(settings.api_keys)
+    if not keyring:
+        token = keyring.add_generated_admin()
+        # Printed once; only its hash is kept, so a restart makes a new one.
+        print(f"\n  o2c admin token (printed once, not stored): {token}\n", flush=True)
+    app = create_app(settings, keyring)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from o2c.projections.database import migrate as upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    print("read model migrated to the latest revision")
+
+
+def _projection() -> Any:
+    from o2c.config import eventstore_env
+    from o2c.ledger.application import Ledger
+    from o2c.projections.database import migrate as upgrade
+    from o2c.projections.database import sync_engine
+    from o2c.projections.projector import ReadModelProjection
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    ledger = Ledger(eventstore_env(settings.database_url))
+    return ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock)
+
+
+def project(args: argparse.Namespace) -> None:
+    """The projections alone, following the ledger (to run them apart from the API)."""
+    import time
+
+    projection = _projection()
+    print(f"projecting from position {projection.position()}", flush=True)
+    while True:
+        if projection.run_once() == 0:
+            if args.once:
+                return
+            time.sleep(0.2)
+
+
+def rebuild(_: argparse.Namespace) -> None:
+    """Drops the read model and replays the whole log into it."""
+    import time
+
+    from o2c.projections.database import reset
+
+    projection = _projection()
+    reset(projection.engine)
+    started = time.perf_counter()
+    count = projection.run_until_caught_up()
+    elapsed = time.perf_counter() - started
+    print(f"rebuilt the read model from {count} events in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f} events/s)")
+
+
+def replay(args: argparse.Namespace) -> None:
+    """Prints an account's history and its state rebuilt from it, as JSON."""
+    import orjson
+
+    from o2c.api.routes.audit import account_state, history_entry, parse_known_at
+    from o2c.config import eventstore_env
+    from o2c.ledger.application import Ledger
+
+    settings = Settings.from_env()
+    ledger = Ledger(eventstore_env(settings.database_url))
+    known_at = parse_known_at(args.known_at)
+    account = ledger.stored_account(args.account, known_at)
+    if account is None:
+        sys.exit(f"no account {args.account}")
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    print(orjson.dumps({
+        "history": [history_entry(p, e) for p, e in ledger.history(args.account)],
+        "state": account_state(account, as_of, ledger.clock().date()),
+    }, option=orjson.OPT_INDENT_2).decode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash ledger and credit views")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the API (with the projections in-process)")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.set_defaults(run=serve)
+    commands.add_parser("migrate", help="create or upgrade the read model's tables").set_defaults(run=migrate)
+    project_cmd = commands.add_parser("project", help="run the projections alone")
+    project_cmd.add_argument("--once", action="store_true", help="stop when caught up")
+    project_cmd.set_defaults(run=project)
+    commands.add_parser("rebuild", help="drop the read model and replay the log").set_defaults(run=rebuild)
+    replay_cmd = commands.add_parser("replay", help="an account's history and rebuilt state")
+    replay_cmd.add_argument("account")
+    replay_cmd.add_argument("--known-at", default=None)
+    replay_cmd.add_argument("--as-of", default=None)
+    replay_cmd.set_defaults(run=replay)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,385 @@
+"""The customer account: an event-sourced aggregate of one customer's credit
+line and open items. Public methods check the rules of the trade, then record
+the fact; the `@event` methods below them only apply a fact already accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from eventsourcing.domain import event
+
+from o2c.domain.aggregate import KeyedAggregate
+from o2c.domain.errors import Conflict, Invalid
+from o2c.domain.items import Allocation, Dispute, Invoice, Movement, Order, Payment
+from o2c.domain.money import ZERO, check_amount, check_currency
+
+RISK_CLASSES = ("A", "B", "C", "D", "E")
+DISPUTE_OUTCOMES = ("upheld", "rejected", "withdrawn")
+
+
+class CustomerAccount(KeyedAggregate):
+    """One customer's account, identified by the ERP's customer code."""
+
+    @staticmethod
+    def create_id(account: str) -> str:
+        return account
+
+    @classmethod
+    def open(
+        cls,
+        account: str,
+        event_id: str,
+        name: str,
+        currency: str,
+        credit_limit: Decimal,
+        payment_terms_days: int = 30,
+        insured_limit: Decimal | None = None,
+        risk_class: str | None = None,
+    ) -> CustomerAccount:
+        if not account.strip():
+            raise Invalid("account", "must not be blank")
+        if not name.strip():
+            raise Invalid("data.name", "must not be blank")
+        check_currency("data.currency", currency)
+        credit_limit = check_amount("data.credit_limit", credit_limit, currency, allow_zero=True)
+        if insured_limit is not None:
+            insured_limit = check_amount("data.insured_limit", insured_limit, currency, allow_zero=True)
+        if not 0 <= payment_terms_days <= 3650:
+            raise Invalid("data.payment_terms_days", "must be between 0 and 3650 days")
+        check_risk_class("data.risk_class", risk_class)
+        return cls(
+            account=account,
+            event_id=event_id,
+            name=name,
+            currency=currency,
+            credit_limit=credit_limit,
+            payment_terms_days=payment_terms_days,
+            insured_limit=insured_limit,
+            risk_class=risk_class,
+        )
+
+    @event("AccountOpened")
+    def __init__(
+        self,
+        account: str,
+        event_id: str,
+        name: str,
+        currency: str,
+        credit_limit: Decimal,
+        payment_terms_days: int = 30,
+        insured_limit: Decimal | None = None,
+        risk_class: str | None = None,
+    ) -> None:
+        self.account = account
+        self.name = name
+        self.currency = currency
+        self.credit_limit = credit_limit
+        self.payment_terms_days = payment_terms_days
+        self.insured_limit = insured_limit
+        self.risk_class = risk_class
+        self.rating: dict[str, object] | None = None
+        self.orders: dict[str, Order] = {}
+        self.invoices: dict[str, Invoice] = {}
+        self.payments: dict[str, Payment] = {}
+        self.credit_notes: dict[str, Movement] = {}
+        self.disputes: dict[str, Dispute] = {}
+
+    # -- guards ---------------------------------------------------------------
+
+    def check_currency_matches(self, field: str, currency: str) -> None:
+        if currency != self.currency:
+            raise Invalid(field, f"account {self.account} is kept in {self.currency}, not {currency}")
+
+    def check_amount(self, field: str, amount: Decimal, *, allow_zero: bool = False) -> Decimal:
+        return check_amount(field, amount, self.currency, allow_zero=allow_zero)
+
+    def check_id_is_new(self, field: str, known: Mapping[str, object], item_id: str) -> None:
+        if not item_id.strip():
+            raise Invalid(field, "must not be blank")
+        if item_id in known:
+            raise Conflict(field, f"'{item_id}' is already recorded on account {self.account}")
+
+    def invoice_named(self, field: str, invoice_id: str) -> Invoice:
+        try:
+            return self.invoices[invoice_id]
+        except KeyError:
+            raise Invalid(field, f"no invoice '{invoice_id}' on account {self.account}") from None
+
+    def check_allocations(self, allocations: Sequence[Allocation], cash: Decimal) -> tuple[Allocation, ...]:
+        """Each allocation names an invoice of this account and cannot exceed
+        its open balance; together they cannot exceed the cash available."""
+        applied: dict[str, Decimal] = {}
+        checked = []
+        for i, allocation in enumerate(allocations):
+            field = f"data.allocations[{i}]"
+            invoice = self.invoice_named(f"{field}.invoice_id", allocation.invoice_id)
+            amount = self.check_amount(f"{field}.amount", allocation.amount)
+            checked.append(Allocation(invoice.invoice_id, amount))
+            applied[invoice.invoice_id] = applied.get(invoice.invoice_id, ZERO) + amount
+            if applied[invoice.invoice_id] > invoice.open_balance:
+                raise Invalid(
+                    f"{field}.amount",
+                    f"exceeds the open balance {invoice.open_balance} of invoice {invoice.invoice_id}",
+                )
+        if sum(applied.values(), ZERO) > cash:
+            raise Invalid("data.allocations", f"allocate more than the {cash} of cash available")
+        return tuple(checked)
+
+    # -- credit line ------------------------------------------------------------
+
+    def change_limit(
+        self,
+        event_id: str,
+        credit_limit: Decimal,
+        reason: str | None = None,
+        insured_limit: Decimal | None = None,
+    ) -> None:
+        credit_limit = self.check_amount("data.credit_limit", credit_limit, allow_zero=True)
+        if insured_limit is not None:
+            insured_limit = self.check_amount("data.insured_limit", insured_limit, allow_zero=True)
+        self._change_limit(event_id, credit_limit, reason, insured_limit)
+
+    @event("LimitChanged")
+    def _change_limit(
+        self, event_id: str, credit_limit: Decimal, reason: str | None, insured_limit: Decimal | None
+    ) -> None:
+        self.credit_limit = credit_limit
+        if insured_limit is not None:
+            self.insured_limit = insured_limit
+
+    def change_rating(self, event_id: str, agency: str, score: Decimal, rating: str | None = None) -> None:
+        if not agency.strip():
+            raise Invalid("data.agency", "must not be blank")
+        if not score.is_finite():
+            raise Invalid("data.score", "must be a finite number")
+        self._change_rating(event_id, agency, score, rating)
+
+    @event("RatingChanged")
+    def _change_rating(self, event_id: str, agency: str, score: Decimal, rating: str | None) -> None:
+        self.rating = {"agency": agency, "score": score, "rating": rating}
+
+    # -- orders -------------------------------------------------------------------
+
+    def place_order(self, event_id: str, order_id: str, amount: Decimal, order_date: date) -> None:
+        self.check_id_is_new("data.order_id", self.orders, order_id)
+        amount = self.check_amount("data.amount", amount)
+        self._place_order(event_id, order_id, amount, order_date)
+
+    @event("OrderPlaced")
+    def _place_order(self, event_id: str, order_id: str, amount: Decimal, order_date: date) -> None:
+        self.orders[order_id] = Order(order_id, amount, order_date)
+
+    def cancel_order(self, event_id: str, order_id: str, cancelled_date: date) -> None:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise Invalid("data.order_id", f"no order '{order_id}' on account {self.account}")
+        if order.cancelled is not None:
+            raise Conflict("data.order_id", f"order '{order_id}' is already cancelled")
+        if cancelled_date < order.order_date:
+            raise Invalid("data.cancelled_date", "is before the order date")
+        self._cancel_order(event_id, order_id, cancelled_date)
+
+    @event("OrderCancelled")
+    def _cancel_order(self, event_id: str, order_id: str, cancelled_date: date) -> None:
+        order = self.orders[order_id]
+        order.cancelled = Movement(cancelled_date, order.uninvoiced, event_id)
+
+    # -- invoices -------------------------------------------------------------------
+
+    def issue_invoice(
+        self,
+        event_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        issue_date: date,
+        due_date: date,
+        order_id: str | None = None,
+    ) -> None:
+        self.check_id_is_new("data.invoice_id", self.invoices, invoice_id)
+        amount = self.check_amount("data.amount", amount)
+        if due_date < issue_date:
+            raise Invalid("data.due_date", "is before the issue date")
+        if order_id is not None and order_id not in self.orders:
+            raise Invalid("data.order_id", f"no order '{order_id}' on account {self.account}")
+        self._issue_invoice(event_id, invoice_id, amount, issue_date, due_date, order_id)
+
+    @event("InvoiceIssued")
+    def _issue_invoice(
+        self,
+        event_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        issue_date: date,
+        due_date: date,
+        order_id: str | None,
+    ) -> None:
+        self.invoices[invoice_id] = Invoice(invoice_id, amount, issue_date, due_date, order_id)
+        if order_id is not None:
+            # The invoice consumes the order's uninvoiced amount, up to what is left.
+            order = self.orders[order_id]
+            consumed = min(amount, order.uninvoiced)
+            if consumed > 0:
+                order.invoiced.append(Movement(max(issue_date, order.order_date), consumed, invoice_id))
+
+    def issue_credit_note(
+        self, event_id: str, credit_note_id: str, invoice_id: str, amount: Decimal, issue_date: date
+    ) -> None:
+        self.check_id_is_new("data.credit_note_id", self.credit_notes, credit_note_id)
+        invoice = self.invoice_named("data.invoice_id", invoice_id)
+        amount = self.check_amount("data.amount", amount)
+        if amount > invoice.open_balance:
+            raise Invalid("data.amount", f"exceeds the open balance {invoice.open_balance} of invoice {invoice_id}")
+        self._issue_credit_note(event_id, credit_note_id, invoice_id, amount, issue_date)
+
+    @event("CreditNoteIssued")
+    def _issue_credit_note(
+        self, event_id: str, credit_note_id: str, invoice_id: str, amount: Decimal, issue_date: date
+    ) -> None:
+        invoice = self.invoices[invoice_id]
+        credit = Movement(invoice.effective_date(issue_date), amount, credit_note_id)
+        self.credit_notes[credit_note_id] = credit
+        invoice.settle(credit)
+
+    # -- cash -------------------------------------------------------------------------
+
+    def receive_payment(
+        self,
+        event_id: str,
+        payment_id: str,
+        amount: Decimal,
+        received_date: date,
+        allocations: Sequence[Allocation] = (),
+    ) -> None:
+        self.check_id_is_new("data.payment_id", self.payments, payment_id)
+        amount = self.check_amount("data.amount", amount)
+        allocations = self.check_allocations(allocations, amount)
+        self._receive_payment(event_id, payment_id, amount, received_date, allocations)
+
+    @event("PaymentReceived")
+    def _receive_payment(
+        self,
+        event_id: str,
+        payment_id: str,
+        amount: Decimal,
+        received_date: date,
+        allocations: tuple[Allocation, ...],
+    ) -> None:
+        self.payments[payment_id] = Payment(payment_id, amount, received_date)
+        self._apply_cash(payment_id, received_date, allocations)
+
+    def allocate_payment(
+        self, event_id: str, payment_id: str, allocation_date: date, allocations: Sequence[Allocation]
+    ) -> None:
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            raise Invalid("data.payment_id", f"no payment '{payment_id}' on account {self.account}")
+        if allocation_date < payment.received_date:
+            raise Invalid("data.allocation_date", "is before the payment was received")
+        if not allocations:
+            raise Invalid("data.allocations", "must allocate to at least one invoice")
+        allocations = self.check_allocations(allocations, payment.unapplied)
+        self._allocate_payment(event_id, payment_id, allocation_date, allocations)
+
+    @event("PaymentAllocated")
+    def _allocate_payment(
+        self, event_id: str, payment_id: str, allocation_date: date, allocations: tuple[Allocation, ...]
+    ) -> None:
+        self._apply_cash(payment_id, allocation_date, allocations)
+
+    def _apply_cash(self, payment_id: str, on: date, allocations: tuple[Allocation, ...]) -> None:
+        payment = self.payments[payment_id]
+        for allocation in allocations:
+            invoice = self.invoices[allocation.invoice_id]
+            effective = invoice.effective_date(on)
+            invoice.settle(Movement(effective, allocation.amount, payment_id))
+            payment.allocations.append(Movement(effective, allocation.amount, invoice.invoice_id))
+
+    # -- disputes ------------------------------------------------------------------------
+
+    def open_dispute(
+        self,
+        event_id: str,
+        dispute_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        reason: str,
+        opened_date: date,
+    ) -> None:
+        self.check_id_is_new("data.dispute_id", self.disputes, dispute_id)
+        invoice = self.invoice_named("data.invoice_id", invoice_id)
+        amount = self.check_amount("data.amount", amount)
+        undisputed = invoice.open_balance - invoice.disputed_on(None)
+        if amount > undisputed:
+            raise Invalid("data.amount", f"exceeds the undisputed open balance {undisputed} of invoice {invoice_id}")
+        if not reason.strip():
+            raise Invalid("data.reason", "must not be blank")
+        if opened_date < invoice.issue_date:
+            raise Invalid("data.opened_date", "is before the invoice was issued")
+        self._open_dispute(event_id, dispute_id, invoice_id, amount, reason, opened_date)
+
+    @event("DisputeOpened")
+    def _open_dispute(
+        self,
+        event_id: str,
+        dispute_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        reason: str,
+        opened_date: date,
+    ) -> None:
+        dispute = Dispute(dispute_id, invoice_id, amount, reason, opened_date)
+        self.disputes[dispute_id] = dispute
+        self.invoices[invoice_id].disputes.append(dispute)
+
+    def resolve_dispute(
+        self,
+        event_id: str,
+        dispute_id: str,
+        outcome: str,
+        resolved_date: date,
+        credited_amount: Decimal | None = None,
+    ) -> None:
+        dispute = self.disputes.get(dispute_id)
+        if dispute is None:
+            raise Invalid("data.dispute_id", f"no dispute '{dispute_id}' on account {self.account}")
+        if dispute.outcome is not None:
+            raise Conflict("data.dispute_id", f"dispute '{dispute_id}' is already resolved ({dispute.outcome})")
+        if outcome not in DISPUTE_OUTCOMES:
+            raise Invalid("data.outcome", f"must be one of {', '.join(DISPUTE_OUTCOMES)}")
+        if resolved_date < dispute.opened_date:
+            raise Invalid("data.resolved_date", "is before the dispute was opened")
+        invoice = self.invoices[dispute.invoice_id]
+        if outcome != "upheld":
+            if credited_amount is not None:
+                raise Invalid("data.credited_amount", f"only an upheld dispute credits the invoice, not {outcome}")
+            credited = ZERO
+        elif credited_amount is None:
+            # By default the disputed amount, but never more than is still open.
+            credited = min(dispute.amount, invoice.open_balance)
+        else:
+            credited = self.check_amount("data.credited_amount", credited_amount)
+            if credited > invoice.open_balance:
+                raise Invalid(
+                    "data.credited_amount",
+                    f"exceeds the open balance {invoice.open_balance} of invoice {invoice.invoice_id}",
+                )
+        self._resolve_dispute(event_id, dispute_id, outcome, resolved_date, credited)
+
+    @event("DisputeResolved")
+    def _resolve_dispute(
+        self, event_id: str, dispute_id: str, outcome: str, resolved_date: date, credited_amount: Decimal
+    ) -> None:
+        dispute = self.disputes[dispute_id]
+        dispute.outcome = outcome
+        dispute.resolved_date = resolved_date
+        if credited_amount > 0:
+            invoice = self.invoices[dispute.invoice_id]
+            invoice.settle(Movement(invoice.effective_date(resolved_date), credited_amount, dispute_id))
+
+
+def check_risk_class(field: str, risk_class: str | None) -> None:
+    if risk_class is not None and risk_class not in RISK_CLASSES:
+        raise Invalid(field, f"must be one of {', '.join(RISK_CLASSES)}")

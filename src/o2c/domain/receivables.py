@@ -1,0 +1,105 @@
+"""Portfolio measures of receivables: aging buckets and DSO, as SPEC defines
+them. Pure functions over amounts by due date and sales by day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from o2c.domain.money import ZERO
+
+DEFAULT_BOUNDARIES = (30, 60, 90, 120)
+COUNTBACK_LIMIT_DAYS = 365
+
+
+def bucket_labels(boundaries: Sequence[int]) -> list[str]:
+    """current, 1-30, 31-60, …, 120+ for boundaries 30,60,90,120."""
+    labels = ["current"]
+    low = 1
+    for high in boundaries:
+        labels.append(f"{low}-{high}")
+        low = high + 1
+    labels.append(f"{boundaries[-1]}+")
+    return labels
+
+
+def bucket_of(days_past_due: int, boundaries: Sequence[int], labels: Sequence[str]) -> str:
+    if days_past_due <= 0:
+        return labels[0]
+    for index, high in enumerate(boundaries):
+        if days_past_due <= high:
+            return labels[index + 1]
+    return labels[-1]
+
+
+def age(balances_by_due_date: Mapping[date, Decimal], as_of: date, boundaries: Sequence[int]) -> dict[str, Decimal]:
+    """Open balances by aging bucket; the buckets add up to the outstanding."""
+    labels = bucket_labels(boundaries)
+    buckets = dict.fromkeys(labels, ZERO)
+    for due_date, balance in balances_by_due_date.items():
+        label = bucket_of((as_of - due_date).days, boundaries, labels)
+        buckets[label] += balance
+    return buckets
+
+
+@dataclass(frozen=True)
+class Dso:
+    receivables: Decimal
+    sales: Decimal  # invoiced sales in (D - days, D]
+    dso: Decimal | None
+    best_possible_dso: Decimal | None
+    average_days_delinquent: Decimal | None
+    overdue_rate: Decimal | None
+
+
+def standard_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
+    return receivables / sales * days if sales else None
+
+
+def countback_dso(receivables: Decimal, sales_by_day: Mapping[date, Decimal], as_of: date) -> Decimal:
+    """Walk back from D one day at a time, consuming each day's sales from the
+    receivables: full days count 1, the last partial day its fraction."""
+    remaining, days = receivables, Decimal(0)
+    for back in range(COUNTBACK_LIMIT_DAYS):
+        if remaining <= 0:
+            break
+        sales = sales_by_day.get(as_of - timedelta(days=back), ZERO)
+        if sales <= 0:
+            days += 1
+            continue
+        if remaining >= sales:
+            remaining -= sales
+            days += 1
+        else:
+            days += remaining / sales
+            remaining = ZERO
+    return days
+
+
+def dso(
+    *,
+    outstanding: Decimal,
+    unapplied: Decimal,
+    not_yet_due: Decimal,
+    overdue: Decimal,
+    sales_by_day: Mapping[date, Decimal],
+    as_of: date,
+    days: int,
+    method: str,
+) -> Dso:
+    receivables = max(outstanding - unapplied, ZERO)
+    window_start = as_of - timedelta(days=days)
+    sales = sum((s for d, s in sales_by_day.items() if window_start < d <= as_of), ZERO)
+    standard = standard_dso(receivables, sales, days)
+    chosen = countback_dso(receivables, sales_by_day, as_of) if method == "countback" else standard
+    best = standard_dso(not_yet_due, sales, days)
+    return Dso(
+        receivables=receivables,
+        sales=sales,
+        dso=chosen,
+        best_possible_dso=best,
+        average_days_delinquent=standard - best if standard is not None and best is not None else None,
+        overdue_rate=overdue / outstanding if outstanding else None,
+    )

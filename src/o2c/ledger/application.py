@@ -1,0 +1,198 @@
+"""The ledger: records ERP facts on customer accounts, exactly once.
+
+A batch of facts is one transaction: every event it produces and the receipt
+of every new `event_id` are written together, or nothing is. Accounts touched
+by a batch are kept in memory between batches (one writer per process); a
+concurrent writer elsewhere shows up as a version conflict, and the batch is
+then replayed on fresh state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from o2c.adapters.recorders import PostgresLedgerRecorder, Receipt, SQLiteLedgerRecorder
+from o2c.adapters.transcoder import OrjsonTranscoder
+from o2c.domain.account import CustomerAccount
+from o2c.domain.errors import Conflict, NotFound, RuleViolation
+from o2c.domain.facts import OPENING_FACT, RECORDED_BY
+from o2c.ledger.envelope import Envelope, Outcome, Rejected
+
+MAX_ATTEMPTS = 8
+LIVE_ACCOUNTS = 20_000
+
+
+class ConcurrentWriters(Exception):
+    """Other writers kept winning the race for the same accounts."""
+
+
+class Ledger(Application[str]):
+    name = "o2c"
+
+    def __init__(self, env: dict[str, str], clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(env)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._write_lock = threading.Lock()
+        self._live: OrderedDict[str, CustomerAccount] = OrderedDict()
+        self.conflicts_retried = 0  # batches replayed after another writer won a race
+        self.on_recorded: list[Callable[[], None]] = []  # e.g. wake the projection
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    @property
+    def store(self) -> SQLiteLedgerRecorder | PostgresLedgerRecorder:
+        assert isinstance(self.recorder, SQLiteLedgerRecorder | PostgresLedgerRecorder)
+        return self.recorder
+
+    # -- writing -------------------------------------------------------------------
+
+    def record(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
+        """Records a batch atomically; raises Rejected naming the first fact
+        that breaks a rule (and records nothing)."""
+        with self._write_lock:
+            for attempt in range(MAX_ATTEMPTS):
+                trust_live = attempt == 0
+                try:
+                    outcomes = self._record_once(envelopes, trust_live)
+                except IntegrityError:
+                    # Another writer recorded on these accounts (or these event ids)
+                    # first: start again from what is stored now.
+                    self.conflicts_retried += 1
+                    time.sleep(0.005 * attempt)
+                except Rejected:
+                    if not trust_live:
+                        raise
+                    # Rejections are always confirmed on fresh state, in case
+                    # the kept accounts were behind another writer.
+                else:
+                    for listener in self.on_recorded:
+                        listener()
+                    return outcomes
+            raise ConcurrentWriters(f"gave up after {MAX_ATTEMPTS} attempts")
+
+    def _record_once(self, envelopes: Sequence[Envelope], trust_live: bool) -> list[Outcome]:
+        known = self.store.select_receipts([e.event_id for e in envelopes])
+        touched: dict[str, CustomerAccount | None] = {}
+        events: list[DomainEventProtocol[str]] = []
+        receipts: list[Receipt] = []
+        outcomes: list[Outcome | Receipt] = []  # a receipt stands for a fact of this batch
+        in_batch: dict[str, Receipt] = {}
+        today = self.clock().date()
+        try:
+            for index, envelope in enumerate(envelopes):
+                prior = known.get(envelope.event_id) or in_batch.get(envelope.event_id)
+                if prior is not None:
+                    if prior.fingerprint != envelope.fingerprint:
+                        raise Rejected(
+                            index,
+                            Conflict("event_id", f"'{envelope.event_id}' was already recorded with other content"),
+                        )
+                    outcomes.append(
+                        Outcome(envelope.event_id, "duplicate", prior.position) if prior.position else prior
+                    )
+                    continue
+                try:
+                    account = self._apply(envelope, touched, trust_live, today)
+                except RuleViolation as violation:
+                    raise Rejected(index, violation) from None
+                events.extend(account.collect_events())
+                receipt = Receipt(envelope.event_id, envelope.account, envelope.fingerprint)
+                receipts.append(receipt)
+                in_batch[envelope.event_id] = receipt
+                outcomes.append(Outcome(envelope.event_id, "recorded", 0))
+            positions: dict[str, int] = {}
+            if events:
+                recordings = self.save(*events, receipts=receipts)
+                positions = {r.event_id: rec.notification.id for r, rec in zip(receipts, recordings, strict=True)}
+        except BaseException:
+            self._forget(touched)
+            raise
+        self._keep(touched)
+        return [
+            Outcome(
+                o.event_id,
+                "duplicate" if isinstance(o, Receipt) else o.status,
+                positions.get(o.event_id, getattr(o, "position", 0)),
+            )
+            for o in outcomes
+        ]
+
+    def _apply(
+        self, envelope: Envelope, touched: dict[str, CustomerAccount | None], trust_live: bool, today: Any
+    ) -> CustomerAccount:
+        code = envelope.account
+        if code not in touched:
+            touched[code] = self._load(code, trust_live)
+        account = touched[code]
+        data = dict(envelope.data)
+        if envelope.type == OPENING_FACT:
+            if account is not None:
+                raise Conflict("account", f"account {code} is already open")
+            account = CustomerAccount.open(account=code, event_id=envelope.event_id, **data)
+            touched[code] = account
+            return account
+        if account is None:
+            raise NotFound("account", f"no account {code}; open it with AccountOpened first")
+        currency = data.pop("currency", None)
+        if currency is not None:
+            account.check_currency_matches("data.currency", currency)
+        if envelope.type == "OrderCancelled":
+            # A fact posted without its business date takes the day it was recorded.
+            data.setdefault("cancelled_date", today)
+        getattr(account, RECORDED_BY[envelope.type])(event_id=envelope.event_id, **data)
+        return account
+
+    def _load(self, code: str, trust_live: bool) -> CustomerAccount | None:
+        if trust_live and code in self._live:
+            self._live.move_to_end(code)
+            return self._live[code]
+        try:
+            account = self.repository.get(code)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(account, CustomerAccount)
+        return account
+
+    def _keep(self, touched: dict[str, CustomerAccount | None]) -> None:
+        for code, account in touched.items():
+            if account is not None:
+                self._live[code] = account
+                self._live.move_to_end(code)
+        while len(self._live) > LIVE_ACCOUNTS:
+            self._live.popitem(last=False)
+
+    def _forget(self, touched: dict[str, CustomerAccount | None]) -> None:
+        # Their in-memory state may hold facts that were not recorded.
+        for code in touched:
+            self._live.pop(code, None)
+
+    # -- reading (audit) -------------------------------------------------------------
+
+    def stored_account(self, code: str, known_at: datetime | None = None) -> CustomerAccount | None:
+        """The account rebuilt from its stored history, as known at `known_at`."""
+        account: CustomerAccount | None = None
+        for entry in self.store.select_positioned_events(code):
+            event = self.mapper.to_domain_event(entry.stored)
+            if known_at is not None and event.timestamp > known_at:
+                break
+            account = event.mutate(account)  # type: ignore[attr-defined]
+        return account
+
+    def history(
+        self, code: str, after_version: int = 0, limit: int | None = None
+    ) -> list[tuple[int, DomainEventProtocol[str]]]:
+        """(position, event) of an account's recorded facts, oldest first."""
+        return [
+            (entry.position, self.mapper.to_domain_event(entry.stored))
+            for entry in self.store.select_positioned_events(code, after_version=after_version, limit=limit)
+        ]

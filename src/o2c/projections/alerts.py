@@ -1,0 +1,74 @@
+"""When an account deserves a credit manager's attention. Pure functions:
+the projection raises an alert when its condition starts, clears it when it
+ends, and never deletes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c.domain.money import to_cents
+
+NEAR_LIMIT = Decimal("0.9")
+
+SEVERITY = {
+    "limit_exceeded": "high",
+    "limit_near": "medium",
+    "uninsured_exposure": "high",
+    "unapplied_cash": "low",
+    "dispute_opened": "medium",
+    "rating_downgraded": "high",
+    "overdue": "medium",
+}
+
+
+@dataclass
+class Totals:
+    """An account's current figures, every recorded fact counted."""
+
+    credit_limit: Decimal
+    insured_limit: Decimal | None
+    outstanding: Decimal
+    uninvoiced: Decimal
+    unapplied_cash: Decimal
+    disputed: Decimal
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.outstanding + self.uninvoiced - self.unapplied_cash
+
+
+def balance_conditions(t: Totals) -> dict[tuple[str, str], dict[str, Any]]:
+    """(type, subject) -> details of each balance condition holding now."""
+    held: dict[tuple[str, str], dict[str, Any]] = {}
+    exposure = t.exposure
+    figures = {"exposure": str(to_cents(exposure)), "credit_limit": str(to_cents(t.credit_limit))}
+    if exposure > t.credit_limit:
+        held[("limit_exceeded", "")] = figures
+    if t.credit_limit > 0 and exposure >= NEAR_LIMIT * t.credit_limit:
+        held[("limit_near", "")] = {
+            **figures,
+            "utilization": str((exposure / t.credit_limit * 100).quantize(Decimal("0.1"))),
+        }
+    if t.insured_limit is not None and exposure > t.insured_limit:
+        held[("uninsured_exposure", "")] = {
+            "exposure": figures["exposure"],
+            "insured_limit": str(to_cents(t.insured_limit)),
+        }
+    if t.unapplied_cash > 0:
+        held[("unapplied_cash", "")] = {"unapplied_cash": str(to_cents(t.unapplied_cash))}
+    return held
+
+
+def overdue_interval(
+    due_date: Any, recorded_at: datetime, settled_at: datetime | None, now: datetime
+) -> tuple[datetime, datetime | None] | None:
+    """When an invoice was known to be open past its due date: from the later of
+    the day after its due date and its recording, until it was settled."""
+    start = max(datetime.combine(due_date + timedelta(days=1), time.min, UTC), recorded_at)
+    end = settled_at
+    if start >= (end or now):
+        return None
+    return start, end

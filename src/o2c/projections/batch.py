@@ -1,0 +1,96 @@
+"""One projected batch: the rows it adds or changes, and how they are written
+(in the caller's transaction, with the tracking position)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, update
+
+from o2c.projections import schema
+from o2c.projections.bulk import insert_rows, upsert_rows
+
+A = schema.alerts.c
+
+
+@dataclass
+class Batch:
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    receivables: defaultdict[tuple[date, date], int] = field(default_factory=lambda: defaultdict(int))
+    balances: defaultdict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("raise"|"clear", values), in order
+
+    def write(self, conn: Connection) -> None:
+        insert_rows(conn, schema.lines, self.lines)
+        upsert_rows(
+            conn,
+            schema.portfolio_receivables,
+            [{"due_date": d, "effective_date": e, "amount": a} for (d, e), a in self.receivables.items()],
+            ["due_date", "effective_date"],
+            lambda new: {"amount": schema.portfolio_receivables.c.amount + new.amount},
+        )
+        upsert_rows(
+            conn,
+            schema.portfolio_balances,
+            [{"measure": m, "effective_date": e, "amount": a} for (m, e), a in self.balances.items()],
+            ["measure", "effective_date"],
+            lambda new: {"amount": schema.portfolio_balances.c.amount + new.amount},
+        )
+        upsert_rows(
+            conn,
+            schema.accounts,
+            list(self.accounts.values()),
+            ["account"],
+            lambda new: {c.name: getattr(new, c.name) for c in schema.accounts.c if c.name != "account"},
+        )
+        upsert_rows(
+            conn,
+            schema.invoices,
+            list(self.invoices.values()),
+            ["account", "invoice_id"],
+            lambda new: {
+                "open_balance": new.open_balance,
+                "disputed": new.disputed,
+                "settled_at": func.coalesce(schema.invoices.c.settled_at, new.settled_at),
+            },
+        )
+        write_alerts(conn, self.alerts)
+
+
+_CLEAR = (
+    update(schema.alerts)
+    .where(
+        A.account == bindparam("k_account"),
+        A.type == bindparam("k_type"),
+        A.subject == bindparam("k_subject"),
+        A.cleared_at.is_(None),
+    )
+    .values(cleared_at=bindparam("k_at"))
+)
+
+
+def write_alerts(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Applies raises and clears given in order, in two statements: an alert raised
+    and cleared within the batch is inserted already cleared; clears of alerts
+    raised before the batch run first, so they cannot touch the new rows."""
+    inserted: list[dict[str, Any]] = []
+    raised_here: dict[tuple[str, str, str], dict[str, Any]] = {}
+    cleared: list[dict[str, Any]] = []
+    for action, values in changes:
+        key = (values["account"], values["type"], values["subject"])
+        if action == "raise":
+            row = dict(values)
+            inserted.append(row)
+            raised_here[key] = row
+        elif key in raised_here:
+            raised_here.pop(key)["cleared_at"] = values["at"]
+        else:
+            cleared.append({f"k_{k}": v for k, v in values.items()})
+    if cleared:
+        conn.execute(_CLEAR, cleared)
+    insert_rows(conn, schema.alerts, inserted)

@@ -1,0 +1,74 @@
+"""Engines for the read model: synchronous for the projection's writes,
+asynchronous for the API's reads (asyncpg on PostgreSQL, aiosqlite on SQLite);
+and its migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+
+def _driver_url(database_url: str, sqlite_driver: str, postgres_driver: str) -> str:
+    scheme, _, rest = database_url.partition("://")
+    if scheme.startswith("sqlite"):
+        return f"{sqlite_driver}://{rest}"
+    if scheme.split("+")[0] in ("postgresql", "postgres"):
+        return f"{postgres_driver}://{rest}"
+    raise ValueError(f"unsupported database URL {database_url!r}")
+
+
+def sync_url(database_url: str) -> str:
+    return _driver_url(database_url, "sqlite", "postgresql+psycopg")
+
+
+def async_url(database_url: str) -> str:
+    return _driver_url(database_url, "sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def sync_engine(database_url: str) -> Engine:
+    url = sync_url(database_url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=4, pool_pre_ping=True)
+
+
+def async_engine(database_url: str) -> AsyncEngine:
+    url = async_url(database_url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def migrate(database_url: str) -> None:
+    """Brings the read model's tables to the latest revision (`o2c migrate`)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+
+
+def reset(engine: Engine) -> None:
+    """Empties the read model (views and tracking): `o2c rebuild` then replays the log."""
+    from o2c.projections.schema import VIEW_TABLES, tracking
+
+    with engine.begin() as conn:
+        for table in (*VIEW_TABLES, tracking):
+            conn.execute(table.delete())

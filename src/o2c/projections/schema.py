@@ -1,0 +1,119 @@
+"""The read model's tables (SQLAlchemy Core). Alembic migrations in
+`migrations/` create them; this module is their single description.
+
+A past date is a query, not a replay: every balance is kept as dated lines
+(a line counts from its `effective_date` on), so any view at `as_of` D is a
+sum of lines with effective_date <= D. Current figures are kept as running
+totals beside them for the views that ask about now.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+# Where the read model is in the ledger's log: written with the rows it covers.
+tracking = Table(
+    "rm_tracking",
+    metadata,
+    Column("view", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+accounts = Table(
+    "rm_accounts",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("name", String(500), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("credit_limit", BigInteger, nullable=False),
+    Column("insured_limit", BigInteger),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("risk_class", String(1)),
+    Column("rating", JSON),
+    Column("outstanding", BigInteger, nullable=False),
+    Column("uninvoiced", BigInteger, nullable=False),
+    Column("unapplied_cash", BigInteger, nullable=False),
+    Column("disputed", BigInteger, nullable=False),
+    Column("exposure", BigInteger, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+invoices = Table(
+    "rm_invoices",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("invoice_id", String(200), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("open_balance", BigInteger, nullable=False),
+    Column("disputed", BigInteger, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("settled_at", DateTime(timezone=True)),  # when its open balance reached zero
+    Index("rm_invoices_issued", "account", "issue_date"),
+    Index("rm_invoices_due", "due_date"),
+)
+
+# measure: receivable (with due_date), unapplied, uninvoiced, disputed.
+lines = Table(
+    "rm_lines",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("position", BigInteger, nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("due_date", Date),
+    Column("effective_date", Date, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Index("rm_lines_by_account", "account", "measure", "effective_date"),
+)
+
+# Portfolio sums of the lines, so portfolio views read thousands of rows, not millions.
+portfolio_receivables = Table(
+    "rm_portfolio_receivables",
+    metadata,
+    Column("due_date", Date, primary_key=True),
+    Column("effective_date", Date, primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+)
+
+# measure: unapplied, uninvoiced, disputed, sales (invoiced amounts by issue date).
+portfolio_balances = Table(
+    "rm_portfolio_balances",
+    metadata,
+    Column("measure", String(16), primary_key=True),
+    Column("effective_date", Date, primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+)
+
+alerts = Table(
+    "rm_alerts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account", String(200), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("subject", String(200), nullable=False),  # what it is about: the account, a dispute, …
+    Column("severity", String(16), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("cleared_at", DateTime(timezone=True)),
+    Column("details", JSON, nullable=False),
+    Index("rm_alerts_by_account", "account", "type", "subject"),
+    Index("rm_alerts_open", "cleared_at", "type"),
+)
+
+VIEW_TABLES = (accounts, invoices, lines, portfolio_receivables, portfolio_balances, alerts)

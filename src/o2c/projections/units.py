@@ -1,0 +1,17 @@
+"""Amounts in the read model are integers of 1/10,000 of the currency unit:
+exact sums in SQL on SQLite and PostgreSQL alike (SQLite has no decimal type),
+enough places for every ISO 4217 currency (CLF has 4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+SCALE = 4
+
+
+def to_units(amount: Decimal) -> int:
+    return int(amount.scaleb(SCALE))
+
+
+def from_units(units: int | None) -> Decimal:
+    return Decimal(units or 0).scaleb(-SCALE)
