@@ -27,8 +27,9 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/o2c/domain
 
-bench: install
+bench: install  ## needs PostgreSQL at 127.0.0.1:5432 (O2C_BENCH_POSTGRES to change)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.portfolio
 
 clean:
 	rm -rf $(VENV) o2c.db o2c.db-wal o2c.db-shm .pytest_cache .hypothesis
