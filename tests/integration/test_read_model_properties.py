@@ -17,7 +17,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,11 +90,6 @@ def expected_aging_row(a: AccountBooks, as_of: date, boundaries: list[int] | Non
     return row
 
 
-def disputes_on_settled_invoices(a: AccountBooks, on: date | None) -> bool:
-    """Whether an open dispute sits on an invoice with nothing left open (on `on`; None: now)."""
-    return any(d.open_on(on) and not a.invoices[d.invoice_id].open_on(on) for d in a.disputes.values())
-
-
 def as_amounts(row: dict[str, Any]) -> dict[str, Decimal]:
     return {k: amount(v) for k, v in row.items() if k != "account"}
 
@@ -151,8 +145,7 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
                         "exposure": dec(a.exposure_on(None)), "headroom": dec(a.credit_limit - a.exposure_on(None)),
                         "overdue": dec(a.overdue_now(today)), "disputed": dec(a.disputed_on(None))}  # fmt: skip
             assert figures == reckoned, code
-            if not disputes_on_settled_invoices(a, None):  # else the domain's known bug, see the xfail below
-                assert figures["disputed"] == now.disputed, code
+            assert figures["disputed"] == now.disputed, code
             assert tenth(summary["utilization"]) == percent(a.exposure_on(None), a.credit_limit)
 
             # Open items now: the domain's open items, with their balances and disputes.
@@ -189,8 +182,7 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
                     by_bucket[bucket(item.days_past_due, boundaries)] += item.open_balance
                 assert {label: row[label] for label in by_bucket} == by_bucket, code
                 assert row["unapplied_cash"] == valued.unapplied_cash, code
-                if not disputes_on_settled_invoices(books.accounts[code], on):
-                    assert row["disputed"] == valued.disputed, code
+                assert row["disputed"] == valued.disputed, code
                 assert row == expected_aging_row(books.accounts[code], on, boundaries), code
                 if code != alone_code:
                     continue
@@ -237,11 +229,6 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: domain valuation counts only disputes on invoices still open, SPEC says disputed = "
-    "Σ open dispute amounts; the views count every open dispute, so /state and the views disagree",
-)
 def test_disputed_is_every_open_dispute_in_the_domain_valuation_as_in_the_views(database_url: str) -> None:
     with fresh_service(database_url) as (service, app):
         response = service.post({"events": [
@@ -301,10 +288,6 @@ def reference_dso(accounts: list[AccountBooks], as_of: date, days: int, method: 
         "receivables": dec(receivables),
         "sales": dec(window),
         "overdue_rate": percent(outstanding - not_yet_due, outstanding),
-        # Figures exactly halfway between two tenths (see the xfail test_standard_dso_rounds_an_exact_tie_half_even).
-        "ties": {
-            k for k, v in days_figures.items() if v is not None and (v * 10 - math.floor(v * 10)) == Fraction(1, 2)
-        },
     }
 
 
@@ -341,18 +324,9 @@ def test_dso_matches_a_brute_force_reckoning_of_the_facts(
             }
             chosen = books.accounts.values() if account is None else [books.accounts[account]]
             expected = reference_dso(list(chosen), as_of, days, method)
-            for tie in expected.pop("ties"):  # the known rounding bug: the other neighbouring tenth is let through
-                if figures[tie] is not None and abs(figures[tie] - expected[tie]) == Decimal("0.1"):
-                    figures[tie] = expected[tie]
             assert figures == expected, params
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: standard DSO is computed as receivables / sales * days in 28-digit Decimal; the division rounds, "
-    "so an exact tie (72.25) comes out as 72.25000…01 and rounds to 72.3, not half-even 72.2 (found by a brute-force "
-    "comparison: ~1 in 6,000 random figures; best possible and average days delinquent likewise)",
-)
 def test_standard_dso_rounds_an_exact_tie_half_even(database_url: str) -> None:
     with fresh_service(database_url) as (service, _):
         response = service.post({"events": [

@@ -68,7 +68,6 @@ def test_payment_terms_of_zero_and_of_ten_years_are_the_bounds() -> None:
     assert opened(payment_terms_days=3650).payment_terms_days == 3650
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a limit written '-0' is kept as Decimal('-0.00') and shown as -0.00")
 def test_a_zero_credit_limit_written_with_a_minus_sign_is_kept_as_plain_zero() -> None:
     account = opened(credit_limit="-0")
     assert str(account.credit_limit) == "0.00"

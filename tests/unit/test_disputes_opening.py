@@ -87,11 +87,6 @@ def test_the_disputed_amount_is_reported_in_full_while_the_invoice_is_partly_pai
     assert (str(valued(account).outstanding), str(valued(account).disputed)) == ("300.00", "500.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: position.disputed sums disputes over open items only, so an open dispute "
-    "vanishes from 'disputed' once its invoice is fully settled (SPEC: disputed = Σ open dispute amounts)",
-)
 def test_an_open_dispute_still_counts_once_its_invoice_is_settled() -> None:
     account = _invoice_with_600_open()
     account.open_dispute("d", "D-1", "F-1", Decimal("100"), "price", day(3, 12))

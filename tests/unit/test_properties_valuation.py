@@ -33,7 +33,8 @@ def _book(facts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             order[d["order_id"]] = {"amount": d["amount"], "on": d["order_date"], "left": d["amount"], "gone": []}
         elif kind == "OrderCancelled":
             item = order[d["order_id"]]
-            item["gone"].append((d["cancelled_date"], item["left"]))
+            item["cancel"] = [d["cancelled_date"], item["left"]]
+            item["gone"].append(item["cancel"])
             item["left"] = Decimal(0)
         elif kind == "InvoiceIssued":
             inv[d["invoice_id"]] = {
@@ -45,9 +46,15 @@ def _book(facts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             }
             if d["order_id"] is not None:
                 item = order[d["order_id"]]
-                taken = min(item["left"], d["amount"])
+                cancel = item.get("cancel")
+                if cancel is not None and d["issue_date"] < cancel[0]:
+                    # Dated before a cancellation posted earlier: taken from what it removed.
+                    taken = min(cancel[1], d["amount"])
+                    cancel[1] -= taken
+                else:
+                    taken = min(item["left"], d["amount"])
+                    item["left"] -= taken
                 item["gone"].append((max(d["issue_date"], item["on"]), taken))
-                item["left"] -= taken
         elif kind in ("PaymentReceived", "PaymentAllocated"):
             if kind == "PaymentReceived":
                 pay[d["payment_id"]] = {"amount": d["amount"], "on": d["received_date"], "applied": []}
@@ -92,8 +99,8 @@ def _value(book: dict[str, dict[str, Any]], as_of: date | None) -> dict[str, Any
         "uninvoiced": sum((left(o, "gone") for o in book["order"].values() if counts(o["on"])), Decimal(0)),
         "unapplied": sum((left(p, "applied") for p in book["payment"].values() if counts(p["on"])), Decimal(0)),
         "overdue": sum((balance for _, _, balance, late, _ in items if late > 0), Decimal(0)),
-        # Disputes count on invoices still open, as the code does (see the xfail in test_disputes_opening).
-        "disputed": sum((item[4] for item in items), Decimal(0)),
+        # SPEC: disputed = Σ open dispute amounts, whether or not the invoice is still open.
+        "disputed": sum(disputed.values(), Decimal(0)),
         "items": [(i, balance, late, dsp) for _, i, balance, late, dsp in items],
     }
 

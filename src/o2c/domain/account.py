@@ -218,11 +218,7 @@ class CustomerAccount(KeyedAggregate):
     ) -> None:
         self.invoices[invoice_id] = Invoice(invoice_id, amount, issue_date, due_date, order_id)
         if order_id is not None:
-            # The invoice consumes the order's uninvoiced amount, up to what is left.
-            order = self.orders[order_id]
-            consumed = min(amount, order.uninvoiced)
-            if consumed > 0:
-                order.invoiced.append(Movement(max(issue_date, order.order_date), consumed, invoice_id))
+            self.orders[order_id].consume(invoice_id, amount, issue_date)
 
     def issue_credit_note(
         self, event_id: str, credit_note_id: str, invoice_id: str, amount: Decimal, issue_date: date

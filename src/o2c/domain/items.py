@@ -48,6 +48,20 @@ class Order:
     def uninvoiced(self) -> Decimal:
         return self.uninvoiced_on(None)
 
+    def consume(self, invoice_id: str, amount: Decimal, issue_date: date) -> None:
+        """An invoice of this order consumes what is left of it, up to its amount.
+        An invoice dated before a cancellation recorded earlier takes its share
+        from what the cancellation removed: until the cancellation's date that
+        was still the order's, and it must not count twice."""
+        cancelled = self.cancelled
+        if cancelled is not None and issue_date < cancelled.effective:
+            consumed = min(amount, cancelled.amount)
+            self.cancelled = Movement(cancelled.effective, cancelled.amount - consumed, cancelled.source)
+        else:
+            consumed = min(amount, self.uninvoiced)
+        if consumed > 0:
+            self.invoiced.append(Movement(max(issue_date, self.order_date), consumed, invoice_id))
+
     def uninvoiced_on(self, as_of: date | None) -> Decimal:
         if as_of is not None and self.order_date > as_of:
             return ZERO

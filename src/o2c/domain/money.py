@@ -72,8 +72,8 @@ def check_amount(field: str, amount: Decimal, currency: str, *, allow_zero: bool
     written = amount.quantize(quantum)
     if written != amount:
         raise Invalid(field, f"has more than {places} decimal places for {currency}")
-    # Recorded at the currency's scale: "1200" is kept as "1200.00".
-    return written
+    # Recorded at the currency's scale: "1200" is kept as "1200.00" (and "-0" as "0.00").
+    return abs(written) if written.is_zero() else written
 
 
 def to_cents(amount: Decimal) -> Decimal:

@@ -55,7 +55,8 @@ class Dso:
 
 
 def standard_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
-    return receivables / sales * days if sales else None
+    # One division, last: an exact tie (72.25) stays exact and rounds half-even.
+    return receivables * days / sales if sales else None
 
 
 def countback_dso(receivables: Decimal, sales_by_day: Mapping[date, Decimal], as_of: date) -> Decimal:
@@ -100,6 +101,7 @@ def dso(
         sales=sales,
         dso=chosen,
         best_possible_dso=best,
-        average_days_delinquent=standard - best if standard is not None and best is not None else None,
+        # (R - best) * N / S rather than a difference of two rounded quotients.
+        average_days_delinquent=standard_dso(receivables - not_yet_due, sales, days),
         overdue_rate=overdue / outstanding if outstanding else None,
     )

@@ -79,6 +79,7 @@ def position(account: CustomerAccount, as_of: date | None, today: date) -> Accou
         uninvoiced=sum((o.uninvoiced_on(as_of) for o in account.orders.values()), ZERO),
         unapplied_cash=sum((p.unapplied_on(as_of) for p in account.payments.values()), ZERO),
         overdue=sum((i.open_balance for i in items if i.days_past_due > 0), ZERO),
-        disputed=sum((i.disputed for i in items), ZERO),
+        # Every open dispute counts, even on an invoice settled since it was opened.
+        disputed=sum((i.disputed_on(as_of) for i in account.invoices.values()), ZERO),
         open_items=items,
     )

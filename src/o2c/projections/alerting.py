@@ -20,7 +20,6 @@ class Projected:
     account: CustomerAccount
     totals: Totals
     open_alerts: set[tuple[str, str]] = field(default_factory=set)  # (type, subject or "")
-    overdue: dict[str, bool] = field(default_factory=dict)  # invoice -> its overdue alert is open
     recorded_at: dict[str, datetime] = field(default_factory=dict)  # invoice -> when o2c recorded it
 
 
@@ -70,24 +69,35 @@ def overdue_row(
     }  # fmt: skip
 
 
-def overdue_alerts(batch: Batch, kept: Mapping[str, Projected], now: datetime) -> None:
+def overdue_alerts(
+    batch: Batch,
+    kept: Mapping[str, Projected],
+    known: Mapping[tuple[str, str], bool],
+    seen_until: datetime,
+    now: datetime,
+) -> bool:
     """One overdue alert per invoice: open from the day after its due date (or its
     recording, if later) until it is settled. Invoices touched by the batch only;
-    time alone is the daily sweep's."""
+    time alone is the sweep's. `known` holds the overdue alerts already in the read
+    model (invoice -> still open). An alert is raised only once the projection has
+    seen every fact recorded before it starts (`seen_until`): a payment recorded in
+    time but not yet projected must not leave an alert that never held. Returns
+    whether a raise was left to the sweep for that reason."""
+    deferred = False
     for (code, invoice_id), row in batch.invoices.items():
         if row["due_date"] >= now.date() or (row["open_balance"] == 0 and row["settled_at"] is None):
             continue  # not yet due, or settled by an earlier batch
-        projected = kept[code]
-        interval = overdue_interval(row["due_date"], projected.recorded_at[invoice_id], row["settled_at"], now)
+        interval = overdue_interval(row["due_date"], kept[code].recorded_at[invoice_id], row["settled_at"], now)
         if interval is None:
             continue
         raised_at, cleared_at = interval
-        state = projected.overdue.get(invoice_id)
-        if state is None:
+        state = known.get((code, invoice_id))
+        if state is None and raised_at > seen_until:
+            deferred = True
+        elif state is None:
             batch.alerts.append(("raise", overdue_row(code, invoice_id, row["due_date"], raised_at, cleared_at)))
-            projected.overdue[invoice_id] = cleared_at is None
         elif state and cleared_at is not None:
             batch.alerts.append(
                 ("clear", {"account": code, "type": "overdue", "subject": invoice_id, "at": cleared_at})
             )
-            projected.overdue[invoice_id] = False
+    return deferred

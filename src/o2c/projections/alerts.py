@@ -22,6 +22,10 @@ SEVERITY = {
     "rating_downgraded": "high",
     "overdue": "medium",
 }
+# Alerts about the account as a whole; the others are about one invoice or dispute.
+ACCOUNT_ALERTS = frozenset(
+    {"limit_exceeded", "limit_near", "uninsured_exposure", "unapplied_cash", "rating_downgraded"}
+)
 
 
 @dataclass

@@ -39,6 +39,10 @@ def _invoice_issued(event: Any, account: CustomerAccount) -> list[Line]:
         if order.invoiced and order.invoiced[-1].source == invoice.invoice_id:
             consumed = order.invoiced[-1]
             lines.append(Line("uninvoiced", order.order_id, None, consumed.effective, -consumed.amount))
+            if order.cancelled is not None:
+                # Cancelled before this invoice was posted, but after its date: the
+                # invoice took its share out of what the cancellation removed.
+                lines.append(Line("uninvoiced", order.order_id, None, order.cancelled.effective, consumed.amount))
     return lines
 
 

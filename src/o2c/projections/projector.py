@@ -13,11 +13,11 @@ its order, when a credit counts) are the ledger's, not recomputed here.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 
 from o2c.domain.account import CustomerAccount
 from o2c.domain.money import ZERO
@@ -25,7 +25,7 @@ from o2c.domain.valuation import position as value
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
 from o2c.projections.alerting import Projected, balance_alerts, event_alerts, overdue_alerts, overdue_row
-from o2c.projections.alerts import Totals, overdue_interval
+from o2c.projections.alerts import ACCOUNT_ALERTS, Totals, overdue_interval
 from o2c.projections.batch import Batch, write_alerts
 from o2c.projections.lines import Line, lines_for
 from o2c.projections.units import to_units
@@ -52,6 +52,7 @@ class ReadModelProjection:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._kept: OrderedDict[str, Projected] = OrderedDict()
         self._swept_on: date | None = None
+        self._sweep_pending = False  # overdue alerts left for the sweep once caught up
 
     def position(self, conn: Connection | None = None) -> int:
         if conn is None:
@@ -66,20 +67,28 @@ class ReadModelProjection:
         """Projects the next notifications, if any; returns how many."""
         read = self.position()
         notifications = self.ledger.recorder.select_notifications(read + 1, limit)
+        caught_up = len(notifications) < limit
         if notifications:
             batch = Batch()
             try:
+                last_recorded_at = self.clock()
                 for notification in notifications:
-                    self._project(self.ledger.mapper.to_domain_event(notification), notification.id, batch)
-                overdue_alerts(batch, self._kept, self.clock())
+                    event = self.ledger.mapper.to_domain_event(notification)
+                    self._project(event, notification.id, batch)
+                    last_recorded_at = event.timestamp
+                now = self.clock()
                 with self.engine.begin() as conn:
+                    known = _overdue_alerts_of(conn, batch.invoices)
+                    seen_until = now if caught_up else last_recorded_at
+                    self._sweep_pending |= overdue_alerts(batch, self._kept, known, seen_until, now)
                     batch.write(conn)
                     self._advance(conn, read, notifications[-1].id)
             except BaseException:
                 # Kept accounts may now be ahead of what was committed.
                 self._kept.clear()
                 raise
-        self.sweep_if_new_day()
+        if caught_up:
+            self.sweep_if_due()
         return len(notifications)
 
     def run_until_caught_up(self) -> int:
@@ -172,22 +181,24 @@ class ReadModelProjection:
         projected = Projected(account, totals)
         a, i = schema.alerts.c, schema.invoices.c
         with self.engine.connect() as conn:
-            for alert in conn.execute(select(a.type, a.subject, a.cleared_at).where(a.account == code)):
-                if alert.type == "overdue":
-                    projected.overdue[alert.subject] = alert.cleared_at is None
-                elif alert.cleared_at is None:
-                    projected.open_alerts.add((alert.type, "" if alert.subject == code else alert.subject))
+            open_alerts = select(a.type, a.subject).where(
+                a.account == code, a.cleared_at.is_(None), a.type != "overdue"
+            )
+            for alert in conn.execute(open_alerts):
+                projected.open_alerts.add((alert.type, "" if alert.type in ACCOUNT_ALERTS else alert.subject))
             for invoice in conn.execute(select(i.invoice_id, i.recorded_at).where(i.account == code)):
                 projected.recorded_at[invoice.invoice_id] = _utc(invoice.recorded_at)
         return projected
 
     # -- time passing ----------------------------------------------------------------------
 
-    def sweep_if_new_day(self) -> None:
+    def sweep_if_due(self) -> None:
         """Invoices become overdue with no fact recorded: once a day (and at start),
-        raise the overdue alerts that time alone has brought."""
+        and whenever a batch left raises to it, raise the overdue alerts that time
+        alone has brought. Only when caught up: what the read model shows open is then
+        what the ledger knows open."""
         now = self.clock()
-        if self._swept_on == now.date():
+        if self._swept_on == now.date() and not self._sweep_pending:
             return
         i = schema.invoices.c
         with self.engine.begin() as conn:
@@ -205,11 +216,25 @@ class ReadModelProjection:
                     raises.append(
                         ("raise", overdue_row(invoice.account, invoice.invoice_id, invoice.due_date, *interval))
                     )
-                    kept = self._kept.get(invoice.account)
-                    if kept is not None:
-                        kept.overdue[invoice.invoice_id] = True
             write_alerts(conn, raises)
         self._swept_on = now.date()
+        self._sweep_pending = False
+
+
+def _overdue_alerts_of(conn: Connection, invoices: Mapping[tuple[str, str], Any]) -> dict[tuple[str, str], bool]:
+    """(account, invoice) -> whether its overdue alert is open, for the invoices given
+    that have one. Read from the read model, not kept: another projector's sweep may
+    have raised it."""
+    a = schema.alerts.c
+    keys = list(invoices)
+    found: dict[tuple[str, str], bool] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            select(a.account, a.subject, a.cleared_at)
+            .where(a.type == "overdue", tuple_(a.account, a.subject).in_(keys[start : start + 500]))
+        )  # fmt: skip
+        found.update({(r.account, r.subject): r.cleared_at is None for r in rows})
+    return found
 
 
 def _utc(moment: datetime) -> datetime:
