@@ -74,6 +74,38 @@ def rebuild(_: argparse.Namespace) -> None:
     print(f"rebuilt the read model from {count} events in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f} events/s)")
 
 
+def demo(args: argparse.Namespace) -> None:
+    """Seeds the sample portfolio (DEMO-0001 …) and readies the read model for `o2c serve`."""
+    import time
+
+    from o2c.config import eventstore_env
+    from o2c.demo import DemoRejected, seed
+    from o2c.ledger.application import Ledger
+    from o2c.projections.database import migrate as upgrade
+
+    settings = Settings.from_env()
+    ledger = Ledger(eventstore_env(settings.database_url))
+    try:
+        last = ledger.recorder.max_notification_id() or 0
+        if args.if_empty and last:
+            print(f"the ledger already holds events (up to position {last}): demo not seeded")
+        else:
+            started = time.perf_counter()
+            try:
+                seeded = seed(ledger)
+            except DemoRejected as e:
+                sys.exit(f"the ledger refused a demo fact: {e}")
+            print(
+                f"demo portfolio: {seeded.accounts} accounts, {seeded.recorded} events recorded"
+                f" ({seeded.duplicates} already there), dated up to {seeded.today}"
+                f" in {time.perf_counter() - started:.1f}s"
+            )
+    finally:
+        ledger.close()
+    # The tables exist before `o2c serve` starts, which then projects the log from where it stands.
+    upgrade(settings.database_url)
+
+
 def replay(args: argparse.Namespace) -> None:
     """Prints an account's history and its state rebuilt from it, as JSON."""
     import orjson
@@ -107,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     project_cmd.add_argument("--once", action="store_true", help="stop when caught up")
     project_cmd.set_defaults(run=project)
     commands.add_parser("rebuild", help="drop the read model and replay the log").set_defaults(run=rebuild)
+    demo_cmd = commands.add_parser("demo", help="seed a realistic sample portfolio (DEMO-0001 …)")
+    demo_cmd.add_argument("--if-empty", action="store_true", help="only when the ledger holds no event yet")
+    demo_cmd.set_defaults(run=demo)
     replay_cmd = commands.add_parser("replay", help="an account's history and rebuilt state")
     replay_cmd.add_argument("account")
     replay_cmd.add_argument("--known-at", default=None)

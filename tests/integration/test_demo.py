@@ -1,0 +1,69 @@
+"""`o2c demo`: the sample portfolio passes every rule of the ledger, is
+recorded once, and its views answer as a newcomer expects."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from o2c.cli import main
+from o2c.domain.facts import FACT_TYPES
+from tests.integration.conftest import BI, make_service, stop_service
+
+SEEDED = re.compile(r"(\d+) accounts, (\d+) events recorded \((\d+) already there\)")
+
+
+def o2c_demo(capsys: pytest.CaptureFixture[str], *options: str) -> str:
+    main(["demo", *options])
+    return capsys.readouterr().out
+
+
+def test_the_demo_is_seeded_once_and_its_views_answer(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("O2C_DATABASE_URL", database_url)
+    first = SEEDED.search(o2c_demo(capsys, "--if-empty"))
+    assert first is not None
+    accounts, recorded, already = (int(n) for n in first.groups())
+    assert 25 <= accounts <= 40 and recorded > 1000 and already == 0
+
+    again = SEEDED.search(o2c_demo(capsys))
+    assert again is not None and again.groups() == (str(accounts), "0", str(recorded))
+    assert "not seeded" in o2c_demo(capsys, "--if-empty")
+
+    service, app = make_service(database_url, read_your_writes_timeout_s=60)
+    try:
+        caught_up = {**BI, "X-O2C-After": str(app.state.ledger.recorder.max_notification_id())}
+
+        def view(url: str, **params: Any) -> Any:
+            response = service.client.get(url, params=params, headers=caught_up)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        summary = view("/v1/accounts/DEMO-0001")
+        assert summary["currency"] == "EUR" and Decimal(summary["outstanding"]) > 0
+
+        aging = view("/v1/aging", limit=1000)
+        assert len(aging["rows"]) == accounts
+        for label in (*aging["buckets"], "total", "unapplied_cash", "disputed"):
+            assert aging["totals"][label] == str(sum(Decimal(row[label]) for row in aging["rows"]))
+            # Every bucket has something in it: the portfolio shows each kind of lateness.
+            assert Decimal(aging["totals"][label]) > 0, label
+
+        open_alerts = {alert["type"] for alert in view("/v1/alerts", limit=1000)["alerts"]}
+        assert {"limit_exceeded", "limit_near", "overdue", "dispute_opened", "rating_downgraded",
+                "uninsured_exposure", "unapplied_cash"} <= open_alerts  # fmt: skip
+
+        # The showcase account has one of every fact, and a past date is a query.
+        history = service.history("DEMO-0001", limit=1000).json()["events"]
+        assert {event["type"] for event in history} == set(FACT_TYPES)
+        assert service.state("DEMO-0001", as_of="2026-06-30").status_code == 200
+
+        # Yen have no minor unit: the JPY customer's amounts are whole.
+        yen = service.history("DEMO-0031", limit=1000).json()["events"]
+        assert all("." not in event["data"].get("amount", "") for event in yen)
+    finally:
+        stop_service(app)
