@@ -12,6 +12,7 @@ from decimal import Decimal
 from eventsourcing.domain import event
 
 from o2c.domain.aggregate import KeyedAggregate
+from o2c.domain.collections import CHANNELS, DunningStep, Installment, PaymentPlan, Promise
 from o2c.domain.errors import Conflict, Invalid
 from o2c.domain.items import Allocation, Dispute, Invoice, Movement, Order, Payment
 from o2c.domain.money import ZERO, check_amount, check_currency
@@ -86,6 +87,11 @@ class CustomerAccount(KeyedAggregate):
         self.payments: dict[str, Payment] = {}
         self.credit_notes: dict[str, Movement] = {}
         self.disputes: dict[str, Dispute] = {}
+        # Collections: what collectors did and agreed, and the class a credit manager set.
+        self.dunning_steps: list[DunningStep] = []
+        self.promises: dict[str, Promise] = {}
+        self.plans: dict[str, PaymentPlan] = {}
+        self.scenario: str | None = None
 
     # -- guards ---------------------------------------------------------------
 
@@ -374,6 +380,131 @@ class CustomerAccount(KeyedAggregate):
         if credited_amount > 0:
             invoice = self.invoices[dispute.invoice_id]
             invoice.settle(Movement(invoice.effective_date(resolved_date), credited_amount, dispute_id))
+
+    # -- collections ------------------------------------------------------------------------
+
+    def invoices_named(self, field: str, invoice_ids: Sequence[str], *, open_only: bool = False) -> list[Invoice]:
+        if not invoice_ids:
+            raise Invalid(field, "must name at least one invoice")
+        if len(set(invoice_ids)) != len(invoice_ids):
+            raise Invalid(field, "names an invoice twice")
+        invoices = [self.invoice_named(f"{field}[{i}]", invoice_id) for i, invoice_id in enumerate(invoice_ids)]
+        for i, invoice in enumerate(invoices):
+            if open_only and invoice.open_balance == 0:
+                raise Invalid(f"{field}[{i}]", f"invoice {invoice.invoice_id} has nothing left open")
+        return invoices
+
+    def record_dunning_step(
+        self,
+        event_id: str,
+        step: str,
+        channel: str,
+        invoice_ids: Sequence[str],
+        step_date: date,
+        note: str | None = None,
+    ) -> None:
+        if not step.strip():
+            raise Invalid("data.step", "must not be blank")
+        if channel not in CHANNELS:
+            raise Invalid("data.channel", f"must be one of {', '.join(CHANNELS)}")
+        invoices = self.invoices_named("data.invoice_ids", invoice_ids)
+        for i, invoice in enumerate(invoices):
+            if step_date < invoice.issue_date:
+                raise Invalid("data.step_date", f"is before invoice {invoice_ids[i]} was issued")
+        self._record_dunning_step(event_id, step, channel, tuple(invoice_ids), step_date, note)
+
+    @event("DunningStepRecorded")
+    def _record_dunning_step(
+        self, event_id: str, step: str, channel: str, invoice_ids: tuple[str, ...], step_date: date, note: str | None
+    ) -> None:
+        self.dunning_steps.append(DunningStep(step, channel, tuple(invoice_ids), step_date, note))
+
+    def promise_to_pay(
+        self,
+        event_id: str,
+        promise_id: str,
+        amount: Decimal,
+        promised_date: date,
+        invoice_ids: Sequence[str],
+        promise_date: date,
+    ) -> None:
+        self.check_id_is_new("data.promise_id", self.promises, promise_id)
+        amount = self.check_amount("data.amount", amount)
+        invoices = self.invoices_named("data.invoice_ids", invoice_ids, open_only=True)
+        open_balance = sum((invoice.open_balance for invoice in invoices), ZERO)
+        if amount > open_balance:
+            raise Invalid("data.amount", f"exceeds the open balance {open_balance} of the invoices promised")
+        if promised_date < promise_date:
+            raise Invalid("data.promised_date", "is before the day the promise was made")
+        self._promise_to_pay(event_id, promise_id, amount, promised_date, tuple(invoice_ids), promise_date)
+
+    @event("PromiseToPay")
+    def _promise_to_pay(
+        self,
+        event_id: str,
+        promise_id: str,
+        amount: Decimal,
+        promised_date: date,
+        invoice_ids: tuple[str, ...],
+        promise_date: date,
+    ) -> None:
+        self.promises[promise_id] = Promise(promise_id, amount, promised_date, tuple(invoice_ids), promise_date)
+
+    def agree_payment_plan(
+        self,
+        event_id: str,
+        plan_id: str,
+        invoice_ids: Sequence[str],
+        installments: Sequence[tuple[date, Decimal]],
+        agreed_date: date,
+    ) -> None:
+        self.check_id_is_new("data.plan_id", self.plans, plan_id)
+        self.invoices_named("data.invoice_ids", invoice_ids, open_only=True)
+        if not installments:
+            raise Invalid("data.installments", "must hold at least one installment")
+        checked = []
+        previous = agreed_date
+        for i, (due_date, amount) in enumerate(installments):
+            amount = self.check_amount(f"data.installments[{i}].amount", amount)
+            if due_date < previous:
+                raise Invalid(
+                    f"data.installments[{i}].due_date", "must not precede the agreement or the installment before"
+                )
+            previous = due_date
+            checked.append((due_date, amount))
+        self._agree_payment_plan(event_id, plan_id, tuple(invoice_ids), tuple(checked), agreed_date)
+
+    @event("PaymentPlanAgreed")
+    def _agree_payment_plan(
+        self,
+        event_id: str,
+        plan_id: str,
+        invoice_ids: tuple[str, ...],
+        installments: tuple[tuple[date, Decimal], ...],
+        agreed_date: date,
+    ) -> None:
+        schedule = tuple(Installment(due_date, amount) for due_date, amount in installments)
+        self.plans[plan_id] = PaymentPlan(plan_id, tuple(invoice_ids), schedule, agreed_date)
+
+    def change_risk_class(self, event_id: str, risk_class: str, reason: str) -> None:
+        check_risk_class("data.risk_class", risk_class)
+        if not reason.strip():
+            raise Invalid("data.reason", "must not be blank")
+        self._change_risk_class(event_id, risk_class, reason)
+
+    @event("RiskClassChanged")
+    def _change_risk_class(self, event_id: str, risk_class: str, reason: str) -> None:
+        # A credit manager's class overrides the computed one from now on.
+        self.risk_class = risk_class
+
+    def assign_scenario(self, event_id: str, scenario: str | None = None) -> None:
+        if scenario is not None and not scenario.strip():
+            raise Invalid("data.scenario", "must not be blank (send null to follow the risk class)")
+        self._assign_scenario(event_id, scenario)
+
+    @event("ScenarioAssigned")
+    def _assign_scenario(self, event_id: str, scenario: str | None) -> None:
+        self.scenario = scenario
 
 
 def check_risk_class(field: str, risk_class: str | None) -> None:

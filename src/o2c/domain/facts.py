@@ -16,6 +16,19 @@ RECORDED_BY: dict[str, str] = {
     "DisputeOpened": "open_dispute",
     "DisputeResolved": "resolve_dispute",
     "RatingChanged": "change_rating",
+    "DunningStepRecorded": "record_dunning_step",
+    "PromiseToPay": "promise_to_pay",
+    "PaymentPlanAgreed": "agree_payment_plan",
+    "RiskClassChanged": "change_risk_class",
+    "ScenarioAssigned": "assign_scenario",
+}
+
+# A fact posted without its business date takes the UTC day it is recorded.
+DATED_ON_RECORDING: dict[str, str] = {
+    "OrderCancelled": "cancelled_date",
+    "DunningStepRecorded": "step_date",
+    "PromiseToPay": "promise_date",
+    "PaymentPlanAgreed": "agreed_date",
 }
 
 FACT_TYPES = (OPENING_FACT, *RECORDED_BY)

@@ -1,0 +1,140 @@
+"""Dunning scenarios: named sequences of steps, each at an offset in days from
+an invoice's due date (negative: a pre-reminder before it is due). A scenario
+is an aggregate of its own, so every version of it stays in the ledger and an
+auditor can tell which one applied on any date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from eventsourcing.domain import event
+
+from o2c.domain.aggregate import KeyedAggregate
+from o2c.domain.collections import CHANNELS
+from o2c.domain.errors import Invalid
+
+# Scenario ids live beside customer codes in the event store: a prefix no ERP
+# customer code may take keeps them apart.
+SCENARIO_PREFIX = "o2c:scenario:"
+FORMAL_NOTICE = "formal_notice"
+RISK_CLASSES = ("A", "B", "C", "D", "E")
+
+
+@dataclass(frozen=True)
+class Step:
+    offset_days: int  # from the due date
+    channel: str
+    action: str  # names the step: unique within its scenario
+
+
+def check_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
+    if not steps:
+        raise Invalid("steps", "must hold at least one step")
+    actions: set[str] = set()
+    previous: int | None = None
+    for i, step in enumerate(steps):
+        if not -365 <= step.offset_days <= 3650:
+            raise Invalid(f"steps[{i}].offset_days", "must be between -365 and 3650 days")
+        if step.channel not in CHANNELS:
+            raise Invalid(f"steps[{i}].channel", f"must be one of {', '.join(CHANNELS)}")
+        if not step.action.strip():
+            raise Invalid(f"steps[{i}].action", "must not be blank")
+        if step.action in actions:
+            raise Invalid(f"steps[{i}].action", f"'{step.action}' is already a step of this scenario")
+        if previous is not None and step.offset_days < previous:
+            raise Invalid(f"steps[{i}].offset_days", "steps must be in the order they are taken")
+        actions.add(step.action)
+        previous = step.offset_days
+    return tuple(steps)
+
+
+def check_risk_classes(risk_classes: Sequence[str]) -> tuple[str, ...]:
+    for i, risk_class in enumerate(risk_classes):
+        if risk_class not in RISK_CLASSES:
+            raise Invalid(f"risk_classes[{i}]", f"must be one of {', '.join(RISK_CLASSES)}")
+    return tuple(sorted(set(risk_classes)))
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    steps: tuple[Step, ...]
+    risk_classes: tuple[str, ...]  # the classes that follow it by default
+    recorded_at: datetime
+
+
+class Scenario(KeyedAggregate):
+    @staticmethod
+    def create_id(name: str) -> str:
+        return SCENARIO_PREFIX + name
+
+    @classmethod
+    def define(cls, name: str, event_id: str, steps: Sequence[Step], risk_classes: Sequence[str] = ()) -> Scenario:
+        if not name.strip() or len(name) > 100:
+            raise Invalid("name", "must be 1 to 100 characters")
+        return cls(name=name, event_id=event_id, steps=check_steps(steps), risk_classes=check_risk_classes(risk_classes))
+
+    @event("ScenarioDefined")
+    def __init__(self, name: str, event_id: str, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
+        self.name = name
+        self.versions: list[Version] = []
+        self._add_version(steps, risk_classes)
+
+    def redefine(self, event_id: str, steps: Sequence[Step], risk_classes: Sequence[str] = ()) -> None:
+        self._redefine(event_id, check_steps(steps), check_risk_classes(risk_classes))
+
+    @event("ScenarioRedefined")
+    def _redefine(self, event_id: str, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
+        self._add_version(steps, risk_classes)
+
+    def _add_version(self, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
+        steps = tuple(s if isinstance(s, Step) else Step(*s) for s in steps)  # as decoded from the store
+        self.versions.append(Version(len(self.versions) + 1, steps, tuple(risk_classes), self.modified_on))
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    def in_force_at(self, moment: datetime) -> Version:
+        """The version recorded last by `moment` (the first one before it existed)."""
+        chosen = self.versions[0]
+        for version in self.versions:
+            if version.recorded_at <= moment:
+                chosen = version
+        return chosen
+
+
+# Shipped with the service, one per risk class; a scenario stored under the
+# same name replaces the shipped one.
+DEFAULT_SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[Step, ...]]] = {
+    "gentle": (
+        ("A", "B"),
+        (
+            Step(-5, "email", "pre_reminder"),
+            Step(5, "email", "reminder"),
+            Step(20, "phone", "call"),
+            Step(35, "letter", "second_reminder"),
+            Step(50, "letter", FORMAL_NOTICE),
+        ),
+    ),
+    "standard": (
+        ("C",),
+        (
+            Step(1, "email", "reminder"),
+            Step(10, "phone", "call"),
+            Step(20, "letter", "second_reminder"),
+            Step(30, "letter", FORMAL_NOTICE),
+        ),
+    ),
+    "firm": (
+        ("D", "E"),
+        (
+            Step(-7, "phone", "pre_reminder_call"),
+            Step(1, "phone", "call"),
+            Step(5, "letter", "reminder"),
+            Step(15, "letter", FORMAL_NOTICE),
+        ),
+    ),
+}
