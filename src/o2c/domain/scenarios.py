@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.domain import event
 
@@ -50,6 +51,14 @@ def check_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+# A step as an event holds it: plain values the event store's transcoder knows.
+StepFact = tuple[int, str, str]
+
+
+def _recorded(steps: Sequence[Step]) -> tuple[StepFact, ...]:
+    return tuple((step.offset_days, step.channel, step.action) for step in check_steps(steps))
+
+
 def check_risk_classes(risk_classes: Sequence[str]) -> tuple[str, ...]:
     for i, risk_class in enumerate(risk_classes):
         if risk_class not in RISK_CLASSES:
@@ -74,24 +83,36 @@ class Scenario(KeyedAggregate):
     def define(cls, name: str, event_id: str, steps: Sequence[Step], risk_classes: Sequence[str] = ()) -> Scenario:
         if not name.strip() or len(name) > 100:
             raise Invalid("name", "must be 1 to 100 characters")
-        return cls(name=name, event_id=event_id, steps=check_steps(steps), risk_classes=check_risk_classes(risk_classes))
+        return cls(name=name, event_id=event_id, steps=_recorded(steps), risk_classes=check_risk_classes(risk_classes))
 
     @event("ScenarioDefined")
-    def __init__(self, name: str, event_id: str, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
+    def __init__(self, name: str, event_id: str, steps: tuple[StepFact, ...], risk_classes: tuple[str, ...]) -> None:
         self.name = name
         self.versions: list[Version] = []
         self._add_version(steps, risk_classes)
 
+    class ScenarioRedefined(KeyedAggregate.Event):
+        steps: tuple[StepFact, ...]
+        risk_classes: tuple[str, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            # An explicit event: the new version is dated by this event's own timestamp.
+            aggregate._add_version(self.steps, self.risk_classes, self.timestamp)
+
     def redefine(self, event_id: str, steps: Sequence[Step], risk_classes: Sequence[str] = ()) -> None:
-        self._redefine(event_id, check_steps(steps), check_risk_classes(risk_classes))
+        self.trigger_event(
+            self.ScenarioRedefined,
+            event_id=event_id,
+            steps=_recorded(steps),
+            risk_classes=check_risk_classes(risk_classes),
+        )
 
-    @event("ScenarioRedefined")
-    def _redefine(self, event_id: str, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
-        self._add_version(steps, risk_classes)
-
-    def _add_version(self, steps: tuple[Step, ...], risk_classes: tuple[str, ...]) -> None:
-        steps = tuple(s if isinstance(s, Step) else Step(*s) for s in steps)  # as decoded from the store
-        self.versions.append(Version(len(self.versions) + 1, steps, tuple(risk_classes), self.modified_on))
+    def _add_version(
+        self, steps: tuple[StepFact, ...], risk_classes: tuple[str, ...], recorded_at: datetime | None = None
+    ) -> None:
+        version = tuple(Step(*step) for step in steps)
+        at = recorded_at or self.created_on
+        self.versions.append(Version(len(self.versions) + 1, version, tuple(risk_classes), at))
 
     @property
     def current(self) -> Version:
