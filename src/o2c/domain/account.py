@@ -18,6 +18,7 @@ from o2c.domain.items import Allocation, Dispute, Invoice, Movement, Order, Paym
 from o2c.domain.money import ZERO, check_amount, check_currency
 
 RISK_CLASSES = ("A", "B", "C", "D", "E")
+RESERVED_PREFIX = "o2c:"  # ids of o2c's own aggregates in the shared event store
 DISPUTE_OUTCOMES = ("upheld", "rejected", "withdrawn")
 
 
@@ -42,6 +43,8 @@ class CustomerAccount(KeyedAggregate):
     ) -> CustomerAccount:
         if not account.strip():
             raise Invalid("account", "must not be blank")
+        if account.startswith(RESERVED_PREFIX):
+            raise Invalid("account", f"codes starting with '{RESERVED_PREFIX}' are o2c's own (scenarios, budgets)")
         if not name.strip():
             raise Invalid("data.name", "must not be blank")
         check_currency("data.currency", currency)

@@ -31,4 +31,6 @@ DATED_ON_RECORDING: dict[str, str] = {
     "PaymentPlanAgreed": "agreed_date",
 }
 
+COLLECTION_FACTS = ("DunningStepRecorded", "PromiseToPay", "PaymentPlanAgreed", "RiskClassChanged", "ScenarioAssigned")
 FACT_TYPES = (OPENING_FACT, *RECORDED_BY)
+LEDGER_FACTS = tuple(fact for fact in FACT_TYPES if fact not in COLLECTION_FACTS)

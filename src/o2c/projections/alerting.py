@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from o2c.domain.account import CustomerAccount
-from o2c.projections.alerts import SEVERITY, Totals, balance_conditions, overdue_interval
+from o2c.domain.alerts import SEVERITY, Totals, balance_conditions, overdue_interval
 from o2c.projections.batch import Batch
 
 

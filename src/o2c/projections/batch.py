@@ -19,26 +19,34 @@ A = schema.alerts.c
 @dataclass
 class Batch:
     lines: list[dict[str, Any]] = field(default_factory=list)
-    receivables: defaultdict[tuple[date, date], int] = field(default_factory=lambda: defaultdict(int))
-    balances: defaultdict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
+    # Portfolio sums, per currency: amounts in different currencies never add up.
+    receivables: defaultdict[tuple[str, date, date], int] = field(default_factory=lambda: defaultdict(int))
+    balances: defaultdict[tuple[str, str, date], int] = field(default_factory=lambda: defaultdict(int))
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("raise"|"clear", values), in order
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    commitments: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    budgets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def write(self, conn: Connection) -> None:
         insert_rows(conn, schema.lines, self.lines)
         upsert_rows(
             conn,
             schema.portfolio_receivables,
-            [{"due_date": d, "effective_date": e, "amount": a} for (d, e), a in self.receivables.items()],
-            ["due_date", "effective_date"],
+            [
+                {"currency": c, "due_date": d, "effective_date": e, "amount": a}
+                for (c, d, e), a in self.receivables.items()
+            ],
+            ["currency", "due_date", "effective_date"],
             lambda new: {"amount": schema.portfolio_receivables.c.amount + new.amount},
         )
         upsert_rows(
             conn,
             schema.portfolio_balances,
-            [{"measure": m, "effective_date": e, "amount": a} for (m, e), a in self.balances.items()],
-            ["measure", "effective_date"],
+            [{"currency": c, "measure": m, "effective_date": e, "amount": a} for (c, m, e), a in self.balances.items()],
+            ["currency", "measure", "effective_date"],
             lambda new: {"amount": schema.portfolio_balances.c.amount + new.amount},
         )
         upsert_rows(
@@ -46,7 +54,7 @@ class Batch:
             schema.accounts,
             list(self.accounts.values()),
             ["account"],
-            lambda new: {c.name: getattr(new, c.name) for c in schema.accounts.c if c.name != "account"},
+            _replace_all(schema.accounts, ["account"]),
         )
         upsert_rows(
             conn,
@@ -59,7 +67,18 @@ class Batch:
                 "settled_at": func.coalesce(schema.invoices.c.settled_at, new.settled_at),
             },
         )
+        for table, rows, keys in (
+            (schema.collections, self.collections, ["account"]),
+            (schema.commitments, self.commitments, ["account", "kind", "commitment_id"]),
+            (schema.scenarios, self.scenarios, ["name"]),
+            (schema.budgets, self.budgets, ["month"]),
+        ):
+            upsert_rows(conn, table, list(rows.values()), keys, _replace_all(table, keys))
         write_alerts(conn, self.alerts)
+
+
+def _replace_all(table: Any, keys: list[str]) -> Any:
+    return lambda new: {c.name: getattr(new, c.name) for c in table.c if c.name not in keys}
 
 
 _CLEAR = (

@@ -19,15 +19,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 
-from o2c.domain.account import CustomerAccount
+from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
+from o2c.domain.alerts import ACCOUNT_ALERTS, Totals, overdue_interval
 from o2c.domain.money import ZERO
 from o2c.domain.valuation import position as value
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
 from o2c.projections.alerting import Projected, balance_alerts, event_alerts, overdue_alerts, overdue_row
-from o2c.projections.alerts import ACCOUNT_ALERTS, Totals, overdue_interval
 from o2c.projections.batch import Batch, write_alerts
 from o2c.projections.lines import Line, lines_for
+from o2c.projections.settings import project_setting
 from o2c.projections.units import to_units
 
 VIEW = "read_model"
@@ -51,6 +52,7 @@ class ReadModelProjection:
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
         self._kept: OrderedDict[str, Projected] = OrderedDict()
+        self._settings: dict[str, Any] = {}  # scenarios and budgets: few, small
         self._swept_on: date | None = None
         self._sweep_pending = False  # overdue alerts left for the sweep once caught up
 
@@ -86,6 +88,7 @@ class ReadModelProjection:
             except BaseException:
                 # Kept accounts may now be ahead of what was committed.
                 self._kept.clear()
+                self._settings.clear()
                 raise
         if caught_up:
             self.sweep_if_due()
@@ -108,6 +111,9 @@ class ReadModelProjection:
 
     def _project(self, event: Any, position: int, batch: Batch) -> None:
         code = event.originator_id
+        if code.startswith(RESERVED_PREFIX):
+            self._project_setting(event, batch)
+            return
         projected = self._projected(code, event.originator_version - 1)
         rating_before = projected.account.rating if projected else None
         account = event.mutate(projected.account if projected else None)
@@ -127,15 +133,24 @@ class ReadModelProjection:
         balance_alerts(projected, batch, at)
         batch.accounts[code] = account_row(projected, position)
 
+    def _project_setting(self, event: Any, batch: Batch) -> None:
+        code, version_before = event.originator_id, event.originator_version - 1
+        before = self._settings.get(code)
+        if version_before and (before is None or before.version != version_before):
+            before = self.ledger.repository.get(code, version=version_before)
+        aggregate = event.mutate(before if version_before else None)
+        self._settings[code] = aggregate
+        project_setting(aggregate, event.timestamp, batch)
+
     def _add_line(
         self, batch: Batch, code: str, position: int, line: Line, account: CustomerAccount, at: datetime
     ) -> None:
         units = to_units(line.amount)
         if line.measure == "receivable":
             assert line.due_date is not None
-            batch.receivables[(line.due_date, line.effective_date)] += units
+            batch.receivables[(account.currency, line.due_date, line.effective_date)] += units
         else:
-            batch.balances[(line.measure, line.effective_date)] += units
+            batch.balances[(account.currency, line.measure, line.effective_date)] += units
         if line.measure == "sales":
             return
         batch.lines.append({

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -83,10 +84,11 @@ lines = Table(
     Index("rm_lines_by_account", "account", "measure", "effective_date"),
 )
 
-# Portfolio sums of the lines, so portfolio views read thousands of rows, not millions.
+# Portfolio sums of the lines, per currency, so portfolio views read thousands of rows, not millions.
 portfolio_receivables = Table(
     "rm_portfolio_receivables",
     metadata,
+    Column("currency", String(3), primary_key=True),
     Column("due_date", Date, primary_key=True),
     Column("effective_date", Date, primary_key=True),
     Column("amount", BigInteger, nullable=False),
@@ -96,6 +98,7 @@ portfolio_receivables = Table(
 portfolio_balances = Table(
     "rm_portfolio_balances",
     metadata,
+    Column("currency", String(3), primary_key=True),
     Column("measure", String(16), primary_key=True),
     Column("effective_date", Date, primary_key=True),
     Column("amount", BigInteger, nullable=False),
@@ -116,4 +119,62 @@ alerts = Table(
     Index("rm_alerts_open", "cleared_at", "type"),
 )
 
-VIEW_TABLES = (accounts, invoices, lines, portfolio_receivables, portfolio_balances, alerts)
+# Collections: per account, what the agenda and the risk view need, kept as the
+# domain's own JSON case (open invoices, steps recorded, promise and plan windows).
+collections = Table(
+    "rm_collections",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("risk_class", String(1)),  # in force: a credit manager's class, else the computed one
+    Column("risk", JSON),  # points, computed class and the factors that made it
+    Column("scenario", String(100)),  # assigned to the account; none: its class's scenario
+    Column("formal_notice_open", Boolean, nullable=False),
+    Column("at_risk", BigInteger, nullable=False),  # open balance less disputed: what the agenda may chase
+    Column("case", JSON, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("rm_collections_at_risk", "at_risk"),
+)
+
+# Promises to pay and payment plans, for the `promise_broken` alerts time alone raises.
+commitments = Table(
+    "rm_commitments",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("kind", String(8), primary_key=True),  # promise | plan
+    Column("commitment_id", String(200), primary_key=True),
+    Column("broken_on", Date),  # as the ledger knows it now; none while kept
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("settled", Boolean, nullable=False),  # its invoices have nothing left open
+    Index("rm_commitments_broken", "broken_on"),
+)
+
+scenarios = Table(
+    "rm_scenarios",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("risk_classes", JSON, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+budgets = Table(
+    "rm_budgets",
+    metadata,
+    Column("month", String(7), primary_key=True),  # YYYY-MM
+    Column("figures", JSON, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+VIEW_TABLES = (
+    accounts,
+    invoices,
+    lines,
+    portfolio_receivables,
+    portfolio_balances,
+    alerts,
+    collections,
+    commitments,
+    scenarios,
+    budgets,
+)

@@ -1,11 +1,11 @@
 """When an account deserves a credit manager's attention. Pure functions:
 the projection raises an alert when its condition starts, clears it when it
-ends, and never deletes it."""
+ends, and never deletes it; the ledger tells the poster which a batch raised."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ SEVERITY = {
     "dispute_opened": "medium",
     "rating_downgraded": "high",
     "overdue": "medium",
+    "promise_broken": "high",
 }
 # Alerts about the account as a whole; the others are about one invoice or dispute.
 ACCOUNT_ALERTS = frozenset(
@@ -67,7 +68,7 @@ def balance_conditions(t: Totals) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def overdue_interval(
-    due_date: Any, recorded_at: datetime, settled_at: datetime | None, now: datetime
+    due_date: date, recorded_at: datetime, settled_at: datetime | None, now: datetime
 ) -> tuple[datetime, datetime | None] | None:
     """When an invoice was known to be open past its due date: from the later of
     the day after its due date and its recording, until it was settled."""
