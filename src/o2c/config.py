@@ -4,11 +4,48 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlparse
 
 from dotenv import load_dotenv
 
+from o2c.domain.penalties import LEGAL_INDEMNITY, LEGAL_MARGIN_POINTS, PenaltyTerms
+
 DEFAULT_DATABASE_URL = "sqlite:///./o2c.db"
+# The ECB main refinancing rate in force on 1 January and 1 July of each half-year
+# (Code de commerce L441-10). Defaults only: configure O2C_PENALTY_REFERENCE_RATES from
+# the rates the Banque de France publishes each half-year, and add each new one.
+DEFAULT_PENALTY_REFERENCE_RATES = (
+    "2022-01-01=0.00,2022-07-01=0.00,2023-01-01=2.50,2023-07-01=4.00,"
+    "2024-01-01=4.50,2024-07-01=4.25,2025-01-01=3.15,2025-07-01=2.15,2026-01-01=2.15"
+)
+
+
+def parse_decimal(variable: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"{variable}: {text!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise ValueError(f"{variable}: {text!r} is not a finite decimal number")
+    return value
+
+
+def parse_reference_rates(text: str) -> tuple[tuple[date, Decimal], ...]:
+    """`2025-01-01=3.15,2025-07-01=2.15`: each rate (percent) from its effective date, in date order."""
+    variable = "O2C_PENALTY_REFERENCE_RATES"
+    schedule = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        effective, sep, rate = entry.partition("=")
+        try:
+            day = date.fromisoformat(effective.strip())
+        except ValueError:
+            day = None
+        if not sep or day is None:
+            raise ValueError(f"{variable}: {entry!r} is not DATE=RATE, e.g. 2026-01-01=2.15")
+        schedule.append((day, parse_decimal(variable, rate)))
+    return tuple(schedule)
 
 
 @dataclass(frozen=True)
@@ -19,6 +56,16 @@ class Settings:
     hold_days_past_due: int = 60
     max_body_bytes: int = 4 * 1024 * 1024
     read_your_writes_timeout_s: float = 5.0
+    penalty_reference_rates: tuple[tuple[date, Decimal], ...] = parse_reference_rates(DEFAULT_PENALTY_REFERENCE_RATES)
+    penalty_margin_points: Decimal = LEGAL_MARGIN_POINTS
+    penalty_indemnity: Decimal = LEGAL_INDEMNITY
+
+    def __post_init__(self) -> None:
+        # Bad penalty terms fail here, at startup, not on the first penalties request.
+        try:
+            self.penalty_terms  # noqa: B018
+        except ValueError as e:
+            raise ValueError(f"late-payment penalty settings (O2C_PENALTY_*): {e}") from None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,7 +78,20 @@ class Settings:
             hold_days_past_due=int(env.get("O2C_HOLD_DAYS_PAST_DUE", "60")),
             max_body_bytes=int(env.get("O2C_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
             read_your_writes_timeout_s=float(env.get("O2C_AFTER_TIMEOUT_S", "5")),
+            penalty_reference_rates=parse_reference_rates(
+                env.get("O2C_PENALTY_REFERENCE_RATES", DEFAULT_PENALTY_REFERENCE_RATES)
+            ),
+            penalty_margin_points=parse_decimal(
+                "O2C_PENALTY_MARGIN_POINTS", env.get("O2C_PENALTY_MARGIN_POINTS", str(LEGAL_MARGIN_POINTS))
+            ),
+            penalty_indemnity=parse_decimal(
+                "O2C_PENALTY_INDEMNITY", env.get("O2C_PENALTY_INDEMNITY", str(LEGAL_INDEMNITY))
+            ),
         )
+
+    @property
+    def penalty_terms(self) -> PenaltyTerms:
+        return PenaltyTerms(self.penalty_reference_rates, self.penalty_margin_points, self.penalty_indemnity)
 
     @property
     def is_postgres(self) -> bool:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from o2c.api import problems
 from o2c.api.auth import Keyring
-from o2c.api.routes import audit, events, ops, views
+from o2c.api.routes import audit, events, ops, penalties, views
 from o2c.api.routes.ops import Metrics
 from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
@@ -53,6 +53,6 @@ def create_app(
     app.state.views = async_engine(settings.database_url)
     app.state.metrics = Metrics(ledger, projection, runner)
     problems.install(app)
-    for module in (events, audit, views, ops):
+    for module in (events, audit, views, penalties, ops):
         app.include_router(module.router)
     return app

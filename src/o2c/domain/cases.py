@@ -65,24 +65,33 @@ class CollectionCase:
         return tuple(c for c in self.commitments if c.broken_on is not None)
 
 
-def collection_case(account: CustomerAccount, risk_class: str | None) -> CollectionCase:
-    commitments = []
-    pauses: dict[str, list[tuple[date, date]]] = {}
-    windows: dict[str, list[Window]] = {}
+def commitments_of(account: CustomerAccount) -> tuple[Commitment, ...]:
+    """The account's promises and plans, each with the day it broke (or will)."""
+    found = []
     for promise in account.promises.values():
         promised = [account.invoices[i] for i in promise.invoice_ids]
         broken_on = promise_broken_on(promise, promised, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in promised)
-        commitments.append(Commitment("promise", promise.promise_id, broken_on, promise.invoice_ids, settled))
-        for invoice_id in promise.invoice_ids:
-            pauses.setdefault(invoice_id, []).append((promise.made_date, promise.promised_date))
+        found.append(Commitment("promise", promise.promise_id, broken_on, promise.invoice_ids, settled))
     for plan in account.plans.values():
         planned = [account.invoices[i] for i in plan.invoice_ids]
         broken_on = plan_broken_on(plan, planned, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in planned)
-        commitments.append(Commitment("plan", plan.plan_id, broken_on, plan.invoice_ids, settled))
+        found.append(Commitment("plan", plan.plan_id, broken_on, plan.invoice_ids, settled))
+    return tuple(found)
+
+
+def collection_case(account: CustomerAccount, risk_class: str | None) -> CollectionCase:
+    commitments = commitments_of(account)
+    broken_on = {(c.kind, c.commitment_id): c.broken_on for c in commitments}
+    pauses: dict[str, list[tuple[date, date]]] = {}
+    windows: dict[str, list[Window]] = {}
+    for promise in account.promises.values():
+        for invoice_id in promise.invoice_ids:
+            pauses.setdefault(invoice_id, []).append((promise.made_date, promise.promised_date))
+    for plan in account.plans.values():
         for invoice_id in plan.invoice_ids:
-            windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on))
+            windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on[("plan", plan.plan_id)]))
     steps: dict[str, list[tuple[str, date]]] = {}
     for step in account.dunning_steps:
         for invoice_id in step.invoice_ids:
@@ -108,7 +117,7 @@ def collection_case(account: CustomerAccount, risk_class: str | None) -> Collect
         risk_class,
         account.scenario,
         tuple(invoices),
-        tuple(commitments),
+        commitments,
     )
 
 
