@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("commitment_id", sa.String(length=200), nullable=False),
         sa.Column("broken_on", sa.Date(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("settled", sa.Boolean(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("account", "kind", "commitment_id"),
     )
     with op.batch_alter_table("rm_commitments", schema=None) as batch_op:

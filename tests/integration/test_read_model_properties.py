@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2c.domain.valuation import position
+from o2c.projections.risk_review import RISK_SUBJECT
 from tests.integration.conftest import BI, Service, envelope, invoice, opened, payment
 from tests.integration.portfolio_strategies import (
     BASE,
@@ -380,7 +381,8 @@ def test_alerts_are_open_exactly_while_their_condition_holds(database_url: str, 
             for fact in batch:
                 books.apply(fact)
             listed = get(service, "/v1/alerts", last, status="open", limit=1000)["alerts"]
-            found = [(a["account"], a["type"], a["subject"]) for a in listed]
+            # The risk review's class downgrades depend on when reviews ran (test_risk_review).
+            found = [(a["account"], a["type"], a["subject"]) for a in listed if a["subject"] != RISK_SUBJECT]
             assert len(found) == len(set(found)), "an alert is open twice"
             assert set(found) == expected_open_alerts(books, app.state.ledger.clock().date())
         every = get(service, "/v1/alerts", last, status="all", limit=1000)["alerts"]

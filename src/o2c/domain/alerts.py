@@ -67,13 +67,20 @@ def balance_conditions(t: Totals) -> dict[tuple[str, str], dict[str, Any]]:
     return held
 
 
+def alert_interval(
+    holds_from: date, recorded_at: datetime, ended_at: datetime | None, now: datetime
+) -> tuple[datetime, datetime | None] | None:
+    """When o2c knew a condition that time brings about (an invoice past due, a
+    promise broken) to hold: from the later of the start of the business day it
+    holds from and the recording of what it is about, until it ended."""
+    start = max(datetime.combine(holds_from, time.min, UTC), recorded_at)
+    if start >= (ended_at or now):
+        return None
+    return start, ended_at
+
+
 def overdue_interval(
     due_date: date, recorded_at: datetime, settled_at: datetime | None, now: datetime
 ) -> tuple[datetime, datetime | None] | None:
-    """When an invoice was known to be open past its due date: from the later of
-    the day after its due date and its recording, until it was settled."""
-    start = max(datetime.combine(due_date + timedelta(days=1), time.min, UTC), recorded_at)
-    end = settled_at
-    if start >= (end or now):
-        return None
-    return start, end
+    """An invoice is overdue from the day after its due date until it is settled."""
+    return alert_interval(due_date + timedelta(days=1), recorded_at, settled_at, now)

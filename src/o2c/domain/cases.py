@@ -13,6 +13,7 @@ from typing import Any
 
 from o2c.domain.account import CustomerAccount
 from o2c.domain.collections import plan_broken_on, promise_broken_on
+from o2c.domain.scenarios import FORMAL_NOTICE
 
 # A window in which dunning of an invoice stands still: from and until (both
 # business dates; an open-ended plan window has no until).
@@ -189,4 +190,13 @@ def from_json(data: Mapping[str, Any]) -> CollectionCase:
         data["scenario"],
         invoices,
         commitments,
+    )
+
+
+def formal_notice_open(account: CustomerAccount) -> bool:
+    """A formal notice was served on an invoice that is still open: the credit
+    decision holds new orders until it is settled."""
+    return any(
+        step.step == FORMAL_NOTICE and any(account.invoices[i].open_balance > 0 for i in step.invoice_ids)
+        for step in account.dunning_steps
     )

@@ -1,15 +1,16 @@
 """How the projection keeps alerts: which it raises or clears as each fact is
-projected (balances, disputes, ratings) and as time passes (overdue)."""
+projected (balances, disputes, ratings) and as time passes (overdue invoices,
+broken promises and plans)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from o2c.domain.account import CustomerAccount
-from o2c.domain.alerts import SEVERITY, Totals, balance_conditions, overdue_interval
+from o2c.domain.alerts import SEVERITY, Totals, alert_interval, balance_conditions
 from o2c.projections.batch import Batch
 
 
@@ -21,6 +22,28 @@ class Projected:
     totals: Totals
     open_alerts: set[tuple[str, str]] = field(default_factory=set)  # (type, subject or "")
     recorded_at: dict[str, datetime] = field(default_factory=dict)  # invoice -> when o2c recorded it
+    # (kind, id) of each promise and plan -> when o2c recorded it and when it stopped holding.
+    commitments: dict[tuple[str, str], Commitment] = field(default_factory=dict)
+
+
+@dataclass
+class Commitment:
+    broken_on: date | None  # as known now; may lie ahead
+    recorded_at: datetime
+    ended_at: datetime | None  # when it stopped holding: kept after all, or its invoices settled
+
+
+@dataclass(frozen=True)
+class TimedCondition:
+    """A condition that time alone can bring about, about one subject of an account."""
+
+    account: str
+    type: str
+    subject: str
+    holds_from: date  # the business day it holds from
+    recorded_at: datetime  # when o2c recorded what it is about
+    ended_at: datetime | None
+    details: dict[str, Any]
 
 
 def _change(batch: Batch, projected: Projected, key: tuple[str, str], at: datetime, details: Any) -> None:
@@ -59,45 +82,68 @@ def event_alerts(event: Any, projected: Projected, rating_before: Any, batch: Ba
         _change(batch, projected, ("rating_downgraded", ""), at, details)
 
 
-def overdue_row(
-    code: str, invoice_id: str, due_date: date, raised_at: datetime, cleared_at: datetime | None
-) -> dict[str, Any]:
+def overdue_condition(code: str, invoice_id: str, due_date: date, recorded_at: datetime,
+                      settled_at: datetime | None) -> TimedCondition:  # fmt: skip
+    details = {"invoice_id": invoice_id, "due_date": due_date.isoformat()}
+    return TimedCondition(code, "overdue", invoice_id, due_date + timedelta(days=1), recorded_at, settled_at, details)
+
+
+def broken_condition(code: str, kind: str, commitment_id: str, commitment: Commitment) -> TimedCondition:
+    assert commitment.broken_on is not None
+    details = {"kind": kind, "id": commitment_id, "broken_on": commitment.broken_on.isoformat()}
+    return TimedCondition(code, "promise_broken", f"{kind}:{commitment_id}", commitment.broken_on,
+                          commitment.recorded_at, commitment.ended_at, details)  # fmt: skip
+
+
+def raised_row(condition: TimedCondition, raised_at: datetime, cleared_at: datetime | None) -> dict[str, Any]:
     return {
-        "account": code, "type": "overdue", "subject": invoice_id, "severity": SEVERITY["overdue"],
-        "raised_at": raised_at, "cleared_at": cleared_at,
-        "details": {"invoice_id": invoice_id, "due_date": due_date.isoformat()},
+        "account": condition.account, "type": condition.type, "subject": condition.subject,
+        "severity": SEVERITY[condition.type], "raised_at": raised_at, "cleared_at": cleared_at,
+        "details": condition.details,
     }  # fmt: skip
 
 
-def overdue_alerts(
+def batch_conditions(batch: Batch, today: date) -> list[TimedCondition]:
+    """The timed conditions about what this batch touched: invoices past due, and
+    promises and plans that broke (or will)."""
+    found = []
+    for (code, invoice_id), row in batch.invoices.items():
+        if row["due_date"] >= today or (row["open_balance"] == 0 and row["settled_at"] is None):
+            continue  # not yet due, or settled by an earlier batch
+        recorded_at = batch.touched[code].recorded_at[invoice_id]
+        found.append(overdue_condition(code, invoice_id, row["due_date"], recorded_at, row["settled_at"]))
+    for code, kind, commitment_id in batch.commitments:
+        commitment = batch.touched[code].commitments[(kind, commitment_id)]
+        if commitment.broken_on is not None and commitment.broken_on <= today:
+            found.append(broken_condition(code, kind, commitment_id, commitment))
+    return found
+
+
+def timed_alerts(
     batch: Batch,
-    kept: Mapping[str, Projected],
-    known: Mapping[tuple[str, str], bool],
+    conditions: list[TimedCondition],
+    known: Mapping[tuple[str, str, str], bool],
     seen_until: datetime,
     now: datetime,
 ) -> bool:
-    """One overdue alert per invoice: open from the day after its due date (or its
-    recording, if later) until it is settled. Invoices touched by the batch only;
-    time alone is the sweep's. `known` holds the overdue alerts already in the read
-    model (invoice -> still open). An alert is raised only once the projection has
-    seen every fact recorded before it starts (`seen_until`): a payment recorded in
-    time but not yet projected must not leave an alert that never held. Returns
-    whether a raise was left to the sweep for that reason."""
+    """One alert per condition: open from when it held (see `alert_interval`) until
+    it ended. `known` holds the alerts already in the read model ((account, type,
+    subject) -> still open). An alert is raised only once the projection has seen
+    every fact recorded before it starts (`seen_until`): a payment recorded in time
+    but not yet projected must not leave an alert that never held. Returns whether
+    a raise was left to the sweep for that reason."""
     deferred = False
-    for (code, invoice_id), row in batch.invoices.items():
-        if row["due_date"] >= now.date() or (row["open_balance"] == 0 and row["settled_at"] is None):
-            continue  # not yet due, or settled by an earlier batch
-        interval = overdue_interval(row["due_date"], kept[code].recorded_at[invoice_id], row["settled_at"], now)
+    for condition in conditions:
+        interval = alert_interval(condition.holds_from, condition.recorded_at, condition.ended_at, now)
         if interval is None:
             continue
         raised_at, cleared_at = interval
-        state = known.get((code, invoice_id))
+        state = known.get((condition.account, condition.type, condition.subject))
         if state is None and raised_at > seen_until:
             deferred = True
         elif state is None:
-            batch.alerts.append(("raise", overdue_row(code, invoice_id, row["due_date"], raised_at, cleared_at)))
+            batch.alerts.append(("raise", raised_row(condition, raised_at, cleared_at)))
         elif state and cleared_at is not None:
-            batch.alerts.append(
-                ("clear", {"account": code, "type": "overdue", "subject": invoice_id, "at": cleared_at})
-            )
+            batch.alerts.append(("clear", {"account": condition.account, "type": condition.type,
+                                           "subject": condition.subject, "at": cleared_at}))  # fmt: skip
     return deferred

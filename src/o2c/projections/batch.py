@@ -25,6 +25,7 @@ class Batch:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("raise"|"clear", values), in order
+    touched: dict[str, Any] = field(default_factory=dict)  # account -> as projected (alerting.Projected)
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     commitments: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -67,14 +68,18 @@ class Batch:
                 "settled_at": func.coalesce(schema.invoices.c.settled_at, new.settled_at),
             },
         )
-        for table, rows, keys in (
-            (schema.collections, self.collections, ["account"]),
-            (schema.commitments, self.commitments, ["account", "kind", "commitment_id"]),
-            (schema.scenarios, self.scenarios, ["name"]),
-            (schema.budgets, self.budgets, ["month"]),
+        for table, rows, keys, kept in (
+            (schema.collections, self.collections, ["account"], _KEEP_RISK),
+            (schema.commitments, self.commitments, ["account", "kind", "commitment_id"], ()),
+            (schema.scenarios, self.scenarios, ["name"], ()),
+            (schema.budgets, self.budgets, ["month"], ()),
         ):
-            upsert_rows(conn, table, list(rows.values()), keys, _replace_all(table, keys))
+            upsert_rows(conn, table, list(rows.values()), keys, _replace_all(table, [*keys, *kept]))
         write_alerts(conn, self.alerts)
+
+
+# The risk review writes these columns, not the batch.
+_KEEP_RISK = ("risk", "risk_class")
 
 
 def _replace_all(table: Any, keys: list[str]) -> Any:

@@ -13,21 +13,34 @@ its order, when a credit counts) are the ledger's, not recomputed here.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
-from o2c.domain.alerts import ACCOUNT_ALERTS, Totals, overdue_interval
+from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
 from o2c.domain.money import ZERO
+from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 from o2c.domain.valuation import position as value
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
-from o2c.projections.alerting import Projected, balance_alerts, event_alerts, overdue_alerts, overdue_row
+from o2c.projections.alerting import (
+    Commitment,
+    Projected,
+    TimedCondition,
+    balance_alerts,
+    batch_conditions,
+    broken_condition,
+    event_alerts,
+    overdue_condition,
+    timed_alerts,
+)
 from o2c.projections.batch import Batch, write_alerts
+from o2c.projections.collecting import case_row, track_commitments
 from o2c.projections.lines import Line, lines_for
+from o2c.projections.risk_review import RISK_SUBJECT, RiskReview
 from o2c.projections.settings import project_setting
 from o2c.projections.units import to_units
 
@@ -47,7 +60,13 @@ class TrackingConflict(Exception):
 
 
 class ReadModelProjection:
-    def __init__(self, ledger: Ledger, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        engine: Engine,
+        clock: Callable[[], datetime] | None = None,
+        risk_weights: RiskWeights = DEFAULT_WEIGHTS,
+    ) -> None:
         self.ledger = ledger
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -55,6 +74,7 @@ class ReadModelProjection:
         self._settings: dict[str, Any] = {}  # scenarios and budgets: few, small
         self._swept_on: date | None = None
         self._sweep_pending = False  # overdue alerts left for the sweep once caught up
+        self.review = RiskReview(engine, self._account_now, self.clock, risk_weights)
 
     def position(self, conn: Connection | None = None) -> int:
         if conn is None:
@@ -78,11 +98,14 @@ class ReadModelProjection:
                     event = self.ledger.mapper.to_domain_event(notification)
                     self._project(event, notification.id, batch)
                     last_recorded_at = event.timestamp
+                for code, projected in batch.touched.items():
+                    batch.collections[code] = case_row(projected, batch.accounts[code]["position"])
                 now = self.clock()
+                conditions = batch_conditions(batch, now.date())
                 with self.engine.begin() as conn:
-                    known = _overdue_alerts_of(conn, batch.invoices)
+                    known = _alert_states(conn, conditions)
                     seen_until = now if caught_up else last_recorded_at
-                    self._sweep_pending |= overdue_alerts(batch, self._kept, known, seen_until, now)
+                    self._sweep_pending |= timed_alerts(batch, conditions, known, seen_until, now)
                     batch.write(conn)
                     self._advance(conn, read, notifications[-1].id)
             except BaseException:
@@ -90,8 +113,10 @@ class ReadModelProjection:
                 self._kept.clear()
                 self._settings.clear()
                 raise
+            self.review.enqueue(batch.touched)
         if caught_up:
             self.sweep_if_due()
+            self.review.review_some()
         return len(notifications)
 
     def run_until_caught_up(self) -> int:
@@ -129,9 +154,18 @@ class ReadModelProjection:
             self._add_line(batch, code, position, line, account, at)
             if line.measure != "sales":
                 setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
+        track_commitments(projected, at, batch)
         event_alerts(event, projected, rating_before, batch)
         balance_alerts(projected, batch, at)
         batch.accounts[code] = account_row(projected, position)
+        batch.touched[code] = projected
+
+    def _account_now(self, code: str) -> CustomerAccount | None:
+        kept = self._kept.get(code)
+        if kept is not None:
+            return kept.account
+        account = self.ledger.repository.get(code)
+        return account if isinstance(account, CustomerAccount) else None
 
     def _project_setting(self, event: Any, batch: Batch) -> None:
         code, version_before = event.originator_id, event.originator_version - 1
@@ -196,59 +230,75 @@ class ReadModelProjection:
         projected = Projected(account, totals)
         a, i = schema.alerts.c, schema.invoices.c
         with self.engine.connect() as conn:
+            # Overdue and broken-promise alerts are read as each batch needs them; the
+            # risk review's downgrades are the review's own.
             open_alerts = select(a.type, a.subject).where(
-                a.account == code, a.cleared_at.is_(None), a.type != "overdue"
-            )
+                a.account == code, a.cleared_at.is_(None), a.type.not_in(("overdue", "promise_broken")),
+                ~((a.type == "rating_downgraded") & (a.subject == RISK_SUBJECT)),
+            )  # fmt: skip
             for alert in conn.execute(open_alerts):
                 projected.open_alerts.add((alert.type, "" if alert.type in ACCOUNT_ALERTS else alert.subject))
             for invoice in conn.execute(select(i.invoice_id, i.recorded_at).where(i.account == code)):
                 projected.recorded_at[invoice.invoice_id] = _utc(invoice.recorded_at)
+            for c in conn.execute(select(schema.commitments).where(schema.commitments.c.account == code)):
+                ended_at = None if c.ended_at is None else _utc(c.ended_at)
+                commitment = Commitment(c.broken_on, _utc(c.recorded_at), ended_at)
+                projected.commitments[(c.kind, c.commitment_id)] = commitment
         return projected
 
     # -- time passing ----------------------------------------------------------------------
 
     def sweep_if_due(self) -> None:
-        """Invoices become overdue with no fact recorded: once a day (and at start),
-        and whenever a batch left raises to it, raise the overdue alerts that time
-        alone has brought. Only when caught up: what the read model shows open is then
-        what the ledger knows open."""
+        """Invoices become overdue, and promises and plans break, with no fact
+        recorded: once a day (and at start), and whenever a batch left raises to it,
+        raise the alerts that time alone has brought. Only when caught up: what the
+        read model shows open is then what the ledger knows open."""
         now = self.clock()
         if self._swept_on == now.date() and not self._sweep_pending:
             return
-        i = schema.invoices.c
+        if self._swept_on != now.date():
+            self.review.enqueue_all()  # a new day: every account's risk, as of today
+        i, k, a = schema.invoices.c, schema.commitments.c, schema.alerts.c
+
+        def no_alert(account: Any, type_: str, subject: Any) -> Any:
+            return ~select(a.id).where(a.account == account, a.type == type_, a.subject == subject).exists()
+
         with self.engine.begin() as conn:
-            open_past_due = conn.execute(
+            past_due = conn.execute(
                 select(i.account, i.invoice_id, i.due_date, i.recorded_at)
-                .where(i.open_balance > 0, i.due_date < now.date())
-                .where(~select(schema.alerts.c.id).where(
-                    schema.alerts.c.account == i.account, schema.alerts.c.type == "overdue",
-                    schema.alerts.c.subject == i.invoice_id).exists())
-            ).all()  # fmt: skip
-            raises = []
-            for invoice in open_past_due:
-                interval = overdue_interval(invoice.due_date, _utc(invoice.recorded_at), None, now)
-                if interval is not None:
-                    raises.append(
-                        ("raise", overdue_row(invoice.account, invoice.invoice_id, invoice.due_date, *interval))
-                    )
-            write_alerts(conn, raises)
+                .where(i.open_balance > 0, i.due_date < now.date(), no_alert(i.account, "overdue", i.invoice_id))
+            )  # fmt: skip
+            conditions = [overdue_condition(r.account, r.invoice_id, r.due_date, _utc(r.recorded_at), None)
+                          for r in past_due]  # fmt: skip
+            broken = conn.execute(
+                select(k.account, k.kind, k.commitment_id, k.broken_on, k.recorded_at)
+                .where(k.broken_on <= now.date(), k.ended_at.is_(None),
+                       no_alert(k.account, "promise_broken", k.kind + ":" + k.commitment_id))
+            )  # fmt: skip
+            conditions += [
+                broken_condition(r.account, r.kind, r.commitment_id, Commitment(r.broken_on, _utc(r.recorded_at), None))
+                for r in broken
+            ]
+            batch = Batch()
+            timed_alerts(batch, conditions, {}, now, now)
+            write_alerts(conn, batch.alerts)
         self._swept_on = now.date()
         self._sweep_pending = False
 
 
-def _overdue_alerts_of(conn: Connection, invoices: Mapping[tuple[str, str], Any]) -> dict[tuple[str, str], bool]:
-    """(account, invoice) -> whether its overdue alert is open, for the invoices given
-    that have one. Read from the read model, not kept: another projector's sweep may
-    have raised it."""
+def _alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
+    """(account, type, subject) -> whether its alert is open, for the conditions
+    given that have one. Read from the read model, not kept: another projector's
+    sweep may have raised it."""
     a = schema.alerts.c
-    keys = list(invoices)
-    found: dict[tuple[str, str], bool] = {}
+    keys = sorted({(c.account, c.type, c.subject) for c in conditions})
+    found: dict[tuple[str, str, str], bool] = {}
     for start in range(0, len(keys), 500):
         rows = conn.execute(
-            select(a.account, a.subject, a.cleared_at)
-            .where(a.type == "overdue", tuple_(a.account, a.subject).in_(keys[start : start + 500]))
+            select(a.account, a.type, a.subject, a.cleared_at)
+            .where(tuple_(a.account, a.type, a.subject).in_(keys[start : start + 500]))
         )  # fmt: skip
-        found.update({(r.account, r.subject): r.cleared_at is None for r in rows})
+        found.update({(r.account, r.type, r.subject): r.cleared_at is None for r in rows})
     return found
 
 

@@ -142,9 +142,9 @@ commitments = Table(
     Column("account", String(200), primary_key=True),
     Column("kind", String(8), primary_key=True),  # promise | plan
     Column("commitment_id", String(200), primary_key=True),
-    Column("broken_on", Date),  # as the ledger knows it now; none while kept
+    Column("broken_on", Date),  # as the ledger knows it now (may lie ahead); none while kept
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("settled", Boolean, nullable=False),  # its invoices have nothing left open
+    Column("ended_at", DateTime(timezone=True)),  # when it stopped holding: kept after all, or settled
     Index("rm_commitments_broken", "broken_on"),
 )
 

@@ -1,0 +1,49 @@
+"""How the projection keeps the collections read model: each touched account's
+collection case (what the agenda is worked out from), and its promises and
+plans with when they stopped holding (what `promise_broken` alerts need)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from o2c.domain.cases import collection_case, commitments_of, formal_notice_open, to_json
+from o2c.domain.money import ZERO
+from o2c.projections.alerting import Commitment, Projected
+from o2c.projections.batch import Batch
+from o2c.projections.units import to_units
+
+
+def track_commitments(projected: Projected, at: datetime, batch: Batch) -> None:
+    """After each fact: which promises and plans hold (broken, or to break, with
+    something still open), and since when they no longer do."""
+    account = projected.account
+    if not (account.promises or account.plans):
+        return
+    for found in commitments_of(account):
+        key = (found.kind, found.commitment_id)
+        holds = found.broken_on is not None and not found.settled
+        known = projected.commitments.get(key)
+        if known is None:
+            known = Commitment(found.broken_on, at, None if holds else at)
+        elif known.broken_on == found.broken_on and (known.ended_at is None) == holds:
+            continue
+        else:
+            ended_at = None if holds else (known.ended_at or at)
+            known = Commitment(found.broken_on, known.recorded_at, ended_at)
+        projected.commitments[key] = known
+        batch.commitments[(account.id, *key)] = {
+            "account": account.id, "kind": found.kind, "commitment_id": found.commitment_id,
+            "broken_on": known.broken_on, "recorded_at": known.recorded_at, "ended_at": known.ended_at,
+        }  # fmt: skip
+
+
+def case_row(projected: Projected, position: int) -> dict[str, Any]:
+    account = projected.account
+    # The class in force is the risk review's to write; the case is about the invoices.
+    case = collection_case(account, None)
+    at_risk = sum((max(i.open_balance - i.disputed, ZERO) for i in case.invoices), ZERO)
+    return {
+        "account": account.id, "scenario": account.scenario, "formal_notice_open": formal_notice_open(account),
+        "at_risk": to_units(at_risk), "case": to_json(case), "position": position,
+    }  # fmt: skip

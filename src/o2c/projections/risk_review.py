@@ -1,0 +1,109 @@
+"""The risk review: each account's risk score and class in force, as of today.
+
+A score depends on the day (an open invoice gets later every day), so it is
+not a fold of the facts: the projection reviews the accounts its live batches
+touched, and every account once a day, a bounded number at a time so that
+new facts are never kept waiting long. A class moving to a later letter
+raises `rating_downgraded` (subject `risk_class`), cleared when a later review
+finds a better class; these alerts are dated by the review that found them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+
+from o2c.domain.account import CustomerAccount
+from o2c.domain.alerts import SEVERITY
+from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights, effective_risk_class, is_downgrade, risk_score
+from o2c.projections import schema
+from o2c.projections.batch import write_alerts
+
+RISK_SUBJECT = "risk_class"
+_WRITE = (
+    update(schema.collections)
+    .where(schema.collections.c.account == bindparam("k_account"))
+    .values(risk=bindparam("risk"), risk_class=bindparam("risk_class"))
+)
+
+
+class RiskReview:
+    def __init__(
+        self,
+        engine: Engine,
+        account_now: Callable[[str], CustomerAccount | None],
+        clock: Callable[[], datetime],
+        weights: RiskWeights = DEFAULT_WEIGHTS,
+    ) -> None:
+        self.engine = engine
+        self.account_now = account_now  # the account as the read model has reached it
+        self.clock = clock
+        self.weights = weights
+        self._due: OrderedDict[str, None] = OrderedDict()
+
+    def enqueue(self, codes: Iterable[str]) -> None:
+        for code in codes:
+            self._due[code] = None
+
+    def enqueue_all(self) -> None:
+        with self.engine.connect() as conn:
+            self.enqueue(conn.execute(select(schema.collections.c.account)).scalars())
+
+    @property
+    def pending(self) -> int:
+        return len(self._due)
+
+    def review_some(self, limit: int = 500) -> int:
+        """Reviews up to `limit` accounts waiting; returns how many."""
+        codes = [self._due.popitem(last=False)[0] for _ in range(min(limit, len(self._due)))]
+        if not codes:
+            return 0
+        now = self.clock()
+        reviewed = {}
+        for code in codes:
+            account = self.account_now(code)
+            if account is not None:
+                score = risk_score(account, now.date(), self.weights)
+                reviewed[code] = (effective_risk_class(account, score), score.as_dict())
+        with self.engine.begin() as conn:
+            before = self._classes_before(conn, list(reviewed))
+            conn.execute(_WRITE, [{"k_account": c, "risk_class": k, "risk": r} for c, (k, r) in reviewed.items()])
+            write_alerts(conn, self._alert_changes(conn, before, reviewed, now))
+        return len(codes)
+
+    def _classes_before(self, conn: Connection, codes: list[str]) -> dict[str, str | None]:
+        c = schema.collections.c
+        rows = conn.execute(select(c.account, c.risk_class).where(c.account.in_(codes)))
+        return {row.account: row.risk_class for row in rows}
+
+    def _alert_changes(
+        self,
+        conn: Connection,
+        before: dict[str, str | None],
+        reviewed: dict[str, tuple[str, dict[str, Any]]],
+        now: datetime,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        a = schema.alerts.c
+        open_now = set(
+            conn.execute(
+                select(a.account).where(
+                    a.type == "rating_downgraded", a.subject == RISK_SUBJECT, a.cleared_at.is_(None),
+                    a.account.in_(list(reviewed)),
+                )
+            ).scalars()
+        )  # fmt: skip
+        changes: list[tuple[str, dict[str, Any]]] = []
+        for code, (risk_class, risk) in reviewed.items():
+            previous = before.get(code)
+            key = {"account": code, "type": "rating_downgraded", "subject": RISK_SUBJECT}
+            if is_downgrade(previous, risk_class) and code not in open_now:
+                details = {"from": previous, "to": risk_class, "points": risk["points"]}
+                changes.append(("raise", {**key, "severity": SEVERITY["rating_downgraded"], "raised_at": now,
+                                          "cleared_at": None, "details": details}))  # fmt: skip
+            elif previous is not None and is_downgrade(risk_class, previous) and code in open_now:
+                changes.append(("clear", {**key, "at": now}))
+        return changes
