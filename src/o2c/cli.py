@@ -44,7 +44,7 @@ def _projection() -> Any:
     settings = Settings.from_env()
     upgrade(settings.database_url)
     ledger = Ledger(eventstore_env(settings.database_url))
-    return ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock)
+    return ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock, settings.risk_weights)
 
 
 def project(args: argparse.Namespace) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlparse
 
 from dotenv import load_dotenv
 
+from o2c.domain.agenda import DEFAULT_RISK_WEIGHTS, parse_risk_weights
 from o2c.domain.penalties import LEGAL_INDEMNITY, LEGAL_MARGIN_POINTS, PenaltyTerms
+from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 
 DEFAULT_DATABASE_URL = "sqlite:///./o2c.db"
 # The ECB main refinancing rate in force on 1 January and 1 July of each half-year
@@ -59,6 +62,9 @@ class Settings:
     penalty_reference_rates: tuple[tuple[date, Decimal], ...] = parse_reference_rates(DEFAULT_PENALTY_REFERENCE_RATES)
     penalty_margin_points: Decimal = LEGAL_MARGIN_POINTS
     penalty_indemnity: Decimal = LEGAL_INDEMNITY
+    risk_weights: RiskWeights = DEFAULT_WEIGHTS  # O2C_RISK_WEIGHTS: the risk score's factors
+    # O2C_AGENDA_RISK_WEIGHTS: how much a risk class weighs in the agenda's priority
+    agenda_risk_weights: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RISK_WEIGHTS))
 
     def __post_init__(self) -> None:
         # Bad penalty terms fail here, at startup, not on the first penalties request.
@@ -78,6 +84,8 @@ class Settings:
             hold_days_past_due=int(env.get("O2C_HOLD_DAYS_PAST_DUE", "60")),
             max_body_bytes=int(env.get("O2C_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
             read_your_writes_timeout_s=float(env.get("O2C_AFTER_TIMEOUT_S", "5")),
+            risk_weights=RiskWeights.parse(env.get("O2C_RISK_WEIGHTS", "")),
+            agenda_risk_weights=parse_risk_weights(env.get("O2C_AGENDA_RISK_WEIGHTS", "")),
             penalty_reference_rates=parse_reference_rates(
                 env.get("O2C_PENALTY_REFERENCE_RATES", DEFAULT_PENALTY_REFERENCE_RATES)
             ),

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from o2c.api import problems
 from o2c.api.auth import Keyring
-from o2c.api.routes import audit, events, ops, penalties, views
+from o2c.api.routes import audit, collections, events, ops, penalties, reports, views
 from o2c.api.routes.ops import Metrics
 from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
@@ -28,7 +28,8 @@ def create_app(
 ) -> FastAPI:
     ledger = ledger or Ledger(eventstore_env(settings.database_url))
     migrate(settings.database_url)
-    projection = ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock)
+    engine = sync_engine(settings.database_url)
+    projection = ReadModelProjection(ledger, engine, ledger.clock, settings.risk_weights)
     runner = ProjectionThread(projection) if project_in_process else None
 
     @asynccontextmanager
@@ -53,6 +54,6 @@ def create_app(
     app.state.views = async_engine(settings.database_url)
     app.state.metrics = Metrics(ledger, projection, runner)
     problems.install(app)
-    for module in (events, audit, views, penalties, ops):
+    for module in (events, audit, views, penalties, collections, reports, ops):
         app.include_router(module.router)
     return app

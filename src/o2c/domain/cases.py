@@ -49,6 +49,7 @@ class Commitment:
     broken_on: date | None
     invoice_ids: tuple[str, ...]
     settled: bool  # its invoices have nothing left open: nothing more to watch
+    due_on: date  # the promised date, or a plan's last installment: kept if not broken by then
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,14 @@ def commitments_of(account: CustomerAccount) -> tuple[Commitment, ...]:
         promised = [account.invoices[i] for i in promise.invoice_ids]
         broken_on = promise_broken_on(promise, promised, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in promised)
-        found.append(Commitment("promise", promise.promise_id, broken_on, promise.invoice_ids, settled))
+        due_on = promise.promised_date
+        found.append(Commitment("promise", promise.promise_id, broken_on, promise.invoice_ids, settled, due_on))
     for plan in account.plans.values():
         planned = [account.invoices[i] for i in plan.invoice_ids]
         broken_on = plan_broken_on(plan, planned, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in planned)
-        found.append(Commitment("plan", plan.plan_id, broken_on, plan.invoice_ids, settled))
+        due_on = plan.installments[-1].due_date
+        found.append(Commitment("plan", plan.plan_id, broken_on, plan.invoice_ids, settled, due_on))
     return tuple(found)
 
 
@@ -159,6 +162,7 @@ def to_json(case: CollectionCase) -> dict[str, Any]:
                 "broken_on": _iso(c.broken_on),
                 "invoice_ids": list(c.invoice_ids),
                 "settled": c.settled,
+                "due_on": c.due_on.isoformat(),
             }
             for c in case.commitments
         ],
@@ -179,7 +183,14 @@ def from_json(data: Mapping[str, Any]) -> CollectionCase:
         for i in data["invoices"]
     )
     commitments = tuple(
-        Commitment(c["kind"], c["commitment_id"], _day(c["broken_on"]), tuple(c["invoice_ids"]), c["settled"])
+        Commitment(
+            c["kind"],
+            c["commitment_id"],
+            _day(c["broken_on"]),
+            tuple(c["invoice_ids"]),
+            c["settled"],
+            date.fromisoformat(c["due_on"]),
+        )
         for c in data["commitments"]
     )
     return CollectionCase(

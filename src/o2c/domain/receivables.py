@@ -105,3 +105,16 @@ def dso(
         average_days_delinquent=standard_dso(receivables - not_yet_due, sales, days),
         overdue_rate=overdue / outstanding if outstanding else None,
     )
+
+
+def collection_effectiveness(
+    receivables_start: Decimal, sales: Decimal, receivables_end: Decimal, current_end: Decimal, months: int = 1
+) -> Decimal | None:
+    """CEI: the share of what could be collected over the period that was, as SPEC
+    defines it (over k months, sales count for 1/k in both terms); None when there
+    was nothing to collect."""
+    sales_share = sales / months
+    collectable = receivables_start + sales_share - current_end
+    if collectable <= 0:
+        return None
+    return (receivables_start + sales_share - receivables_end) * 100 / collectable

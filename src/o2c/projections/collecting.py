@@ -34,7 +34,8 @@ def track_commitments(projected: Projected, at: datetime, batch: Batch) -> None:
         projected.commitments[key] = known
         batch.commitments[(account.id, *key)] = {
             "account": account.id, "kind": found.kind, "commitment_id": found.commitment_id,
-            "broken_on": known.broken_on, "recorded_at": known.recorded_at, "ended_at": known.ended_at,
+            "broken_on": known.broken_on, "due_on": found.due_on, "recorded_at": known.recorded_at,
+            "ended_at": known.ended_at,
         }  # fmt: skip
 
 

@@ -82,6 +82,7 @@ lines = Table(
     Column("effective_date", Date, nullable=False),
     Column("amount", BigInteger, nullable=False),
     Index("rm_lines_by_account", "account", "measure", "effective_date"),
+    Index("rm_lines_by_measure", "measure", "effective_date"),  # the month's cash and disputes
 )
 
 # Portfolio sums of the lines, per currency, so portfolio views read thousands of rows, not millions.
@@ -143,6 +144,7 @@ commitments = Table(
     Column("kind", String(8), primary_key=True),  # promise | plan
     Column("commitment_id", String(200), primary_key=True),
     Column("broken_on", Date),  # as the ledger knows it now (may lie ahead); none while kept
+    Column("due_on", Date, nullable=False),  # the promised date, or the plan's last installment
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),  # when it stopped holding: kept after all, or settled
     Index("rm_commitments_broken", "broken_on"),

@@ -1,0 +1,200 @@
+"""Collections: dunning scenarios (admin) and the collector's agenda (read)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from o2c.api.auth import require
+from o2c.api.freshness import wait_for_position
+from o2c.api.problems import Problem, field_error, violation_problem
+from o2c.api.render import decode_cursor, encode_cursor, money
+from o2c.domain.agenda import AccountAgenda, agenda, resolve_scenario
+from o2c.domain.cases import from_json
+from o2c.domain.errors import RuleViolation
+from o2c.domain.scenarios import DEFAULT_SCENARIOS, Scenario, Step, Version
+from o2c.ledger.admin import define_scenario, stored_scenario
+from o2c.projections import schema
+
+router = APIRouter()
+CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
+               "due_date", "days_past_due", "step", "channel", "step_date", "days_late", "amount_at_risk")  # fmt: skip
+AGENDAS_KEPT = 4  # agendas worked out, by (date, read-model position): pages of one agenda reuse it
+
+
+class StepData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    offset_days: StrictInt
+    channel: StrictStr
+    action: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class ScenarioData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    steps: Annotated[list[StepData], Field(max_length=50)]
+    risk_classes: list[StrictStr] = []
+
+
+def _steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(step) for step in steps]
+
+
+def _scenario_body(scenario: Scenario) -> dict[str, Any]:
+    current = scenario.current
+    return {
+        "name": scenario.name,
+        "version": current.version,
+        "steps": _steps(current.steps),
+        "risk_classes": list(current.risk_classes),
+        "recorded_at": current.recorded_at.isoformat(),
+        "shipped": False,
+        "versions": [_version_body(v) for v in scenario.versions],
+    }
+
+
+def _version_body(version: Version) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "recorded_at": version.recorded_at.isoformat(),
+        "steps": _steps(version.steps),
+        "risk_classes": list(version.risk_classes),
+    }
+
+
+def _shipped_body(name: str) -> dict[str, Any]:
+    classes, steps = DEFAULT_SCENARIOS[name]
+    return {"name": name, "version": 0, "steps": _steps(steps), "risk_classes": list(classes),
+            "recorded_at": None, "shipped": True, "versions": []}  # fmt: skip
+
+
+@router.put("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))])
+async def put_scenario(request: Request, name: str, body: ScenarioData) -> Response:
+    steps = [Step(s.offset_days, s.channel, s.action) for s in body.steps]
+    try:
+        scenario, position = await run_in_threadpool(
+            define_scenario, request.app.state.ledger, name, steps, body.risk_classes
+        )
+    except RuleViolation as violation:
+        raise violation_problem(violation) from None
+    payload = {**_scenario_body(scenario), "position": position}
+    status = 201 if scenario.current.version == 1 else 200
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+@router.get("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))])
+async def get_scenario(request: Request, name: str) -> dict[str, Any]:
+    scenario = await run_in_threadpool(stored_scenario, request.app.state.ledger, name)
+    if scenario is not None:
+        return _scenario_body(scenario)
+    if name in DEFAULT_SCENARIOS:
+        return _shipped_body(name)
+    raise Problem(404, "unknown-scenario", f"no scenario {name}", [field_error("name", f"no scenario {name}")])
+
+
+@router.get("/v1/collections/scenarios", dependencies=[Depends(require("admin"))])
+async def list_scenarios(request: Request) -> dict[str, Any]:
+    async with request.app.state.views.connect() as conn:
+        stored = {row.name: row for row in await conn.execute(select(schema.scenarios))}
+    listed = [
+        {"name": r.name, "version": r.version, "steps": r.steps, "risk_classes": r.risk_classes,
+         "recorded_at": r.recorded_at.isoformat(), "shipped": False}
+        for r in stored.values()
+    ] + [_shipped_body(name) for name in DEFAULT_SCENARIOS if name not in stored]  # fmt: skip
+    return {"scenarios": sorted(listed, key=lambda s: s["name"])}
+
+
+# -- the agenda ---------------------------------------------------------------------------------
+
+
+async def _agenda(request: Request, on: date) -> list[AccountAgenda]:
+    """The whole agenda of a day, worked out once per read-model position."""
+    settings = request.app.state.settings
+    kept: OrderedDict[tuple[date, int], list[AccountAgenda]] = request.app.state.__dict__.setdefault(
+        "agendas", OrderedDict()
+    )
+    async with request.app.state.views.connect() as conn:
+        position = (await conn.execute(select(schema.tracking.c.position))).scalar() or 0
+        if (on, position) in kept:
+            return kept[(on, position)]
+        c = schema.collections.c
+        rows = (await conn.execute(select(c.risk_class, c.case).where(c.at_risk > 0))).all()
+        stored = {
+            row.name: (tuple(row.risk_classes), tuple(Step(**s) for s in row.steps))
+            for row in await conn.execute(select(schema.scenarios))
+        }
+    cases = [dataclasses.replace(from_json(row.case), risk_class=row.risk_class) for row in rows]
+    worked_out = agenda(cases, lambda case: resolve_scenario(case, stored), on, settings.agenda_risk_weights)
+    kept[(on, position)] = worked_out
+    while len(kept) > AGENDAS_KEPT:
+        kept.popitem(last=False)
+    return worked_out
+
+
+def _account_body(entry: AccountAgenda) -> dict[str, Any]:
+    return {
+        "account": entry.account, "name": entry.name, "currency": entry.currency,
+        "risk_class": entry.risk_class, "scenario": entry.scenario, "priority": money(entry.priority),
+        "amount_at_risk": money(entry.amount_at_risk), "days_past_due": entry.days_past_due,
+        "formal_notice": entry.formal_notice,
+        "items": [
+            {"invoice_id": line.invoice_id, "due_date": line.due_date.isoformat(),
+             "days_past_due": line.days_past_due, "step": line.action, "channel": line.channel,
+             "step_date": line.step_date.isoformat(), "days_late": line.days_late,
+             "amount_at_risk": money(line.amount_at_risk)}
+            for line in entry.lines
+        ],
+    }  # fmt: skip
+
+
+@router.get(
+    "/v1/collections/agenda",
+    dependencies=[Depends(require("read")), Depends(wait_for_position)],
+    response_model=None,
+)
+async def collections_agenda(
+    request: Request,
+    date_: Annotated[date | None, Query(alias="date")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> dict[str, Any] | Response:
+    on = date_ or request.app.state.ledger.clock().date()
+    entries = await _agenda(request, on)
+    if format == "csv":
+        return _csv(on, entries)
+    start = decode_cursor(cursor)
+    page = entries[start : start + limit]
+    more = start + limit < len(entries)
+    return {
+        "date": on.isoformat(),
+        "accounts": [_account_body(entry) for entry in page],
+        "total_accounts": len(entries),
+        "amount_at_risk": money(sum((e.amount_at_risk for e in entries), Decimal(0))),
+        "next_cursor": encode_cursor(start + limit) if more else None,
+    }
+
+
+def _csv(on: date, entries: list[AccountAgenda]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for rank, entry in enumerate(entries, start=1):
+        for line in entry.lines:
+            writer.writerow([on.isoformat(), rank, entry.account, entry.name, entry.currency, entry.risk_class,
+                             entry.scenario, money(entry.priority), line.invoice_id, line.due_date.isoformat(),
+                             line.days_past_due, line.action, line.channel, line.step_date.isoformat(),
+                             line.days_late, money(line.amount_at_risk)])  # fmt: skip
+    headers = {"Content-Disposition": f'attachment; filename="agenda-{on.isoformat()}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv", headers=headers)

@@ -1,0 +1,152 @@
+"""The monthly management report (read), against an optional budget (admin)."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import StrictFloat, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from o2c.api.auth import require
+from o2c.api.freshness import wait_for_position
+from o2c.api.problems import Problem, field_error, violation_problem
+from o2c.api.render import TENTH, money, percent
+from o2c.domain.budgets import MONTH
+from o2c.domain.errors import RuleViolation
+from o2c.domain.money import ZERO
+from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
+from o2c.ledger.admin import set_budget
+from o2c.projections import queries, reports
+
+router = APIRouter()
+
+
+def _month(text: str) -> tuple[date, date]:
+    if not MONTH.fullmatch(text):
+        raise Problem(422, "validation", "month must be written YYYY-MM", [field_error("month", "must be YYYY-MM")])
+    year, month = int(text[:4]), int(text[5:])
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _tenth(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(TENTH))
+
+
+@router.get("/v1/reports/monthly", dependencies=[Depends(require("read")), Depends(wait_for_position)],
+            response_model=None)  # fmt: skip
+async def monthly_report(
+    request: Request,
+    month: str,
+    days: Annotated[int, Query(ge=1, le=365)] = 90,
+    top: Annotated[int, Query(ge=1, le=100)] = 20,
+    format: Literal["json", "csv"] = "json",
+) -> dict[str, Any] | Response:
+    first, last = _month(month)
+    today = request.app.state.ledger.clock().date()
+    # A month not over yet is reported to date.
+    as_of = min(last, today)
+    labels = bucket_labels(DEFAULT_BOUNDARIES)
+    async with request.app.state.views.connect() as conn:
+        figures = await queries.dso_as_of(conn, None, as_of, days, "countback")
+        start = await reports.receivables_on(conn, first - timedelta(days=1))
+        end = await reports.receivables_on(conn, as_of)
+        effectiveness = await reports.cei(conn, first, as_of, start, end)
+        by_due = (await queries.receivables_by_due_date(conn, None, as_of)).get(None, {})
+        measures = (await queries.balances(conn, None, as_of, ["unapplied", "disputed"]))[None]
+        cash = await reports.movements(conn, "unapplied", first, as_of)
+        disputes = await reports.movements(conn, "disputed", first, as_of)
+        commitments = await reports.commitments_in(conn, first, as_of, today)
+        exposures = await reports.top_exposures(conn, as_of, top)
+        budget = await reports.budget_of(conn, month)
+    aged = queries.aged(by_due, as_of, DEFAULT_BOUNDARIES)
+    overdue = end.outstanding - end.not_yet_due
+    actual: dict[str, Decimal | None] = {
+        "dso": figures.dso, "best_possible_dso": figures.best_possible_dso,
+        "average_days_delinquent": figures.average_days_delinquent, "cei": effectiveness,
+        "overdue_rate": None if figures.overdue_rate is None else figures.overdue_rate * 100,
+        "cash_collected": cash["up"], "outstanding": end.outstanding, "disputes_opened": disputes["up_count"],
+    }  # fmt: skip
+    body = {
+        "month": month, "from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat(),
+        "complete": as_of == last,
+        "dso": {"method": "countback", "days": days, "dso": _tenth(figures.dso),
+                "best_possible_dso": _tenth(figures.best_possible_dso),
+                "average_days_delinquent": _tenth(figures.average_days_delinquent),
+                "receivables": money(figures.receivables), "sales": money(figures.sales)},
+        "cei": _tenth(effectiveness),
+        "overdue_rate": percent(figures.overdue_rate),
+        "outstanding": money(end.outstanding), "overdue": money(overdue),
+        "aging": {"buckets": labels, "totals": {**{label: money(aged[label]) for label in labels},
+                  "total": money(sum(aged.values(), ZERO)), "unapplied_cash": money(measures["unapplied"]),
+                  "disputed": money(measures["disputed"])}},
+        "top_exposures": [{**e, "exposure": money(e["exposure"]), "credit_limit": money(e["credit_limit"])}
+                          for e in exposures],
+        "disputes": {"opened": int(disputes["up_count"]), "opened_amount": money(disputes["up"]),
+                     "resolved": int(disputes["down_count"]), "resolved_amount": money(disputes["down"])},
+        "cash_collected": money(cash["up"]),
+        "promises": commitments,
+        "budget": None if budget is None else _against(budget, actual),
+    }  # fmt: skip
+    return _csv(body) if format == "csv" else body
+
+
+def _against(budget: dict[str, Decimal], actual: dict[str, Decimal | None]) -> dict[str, Any]:
+    out = {}
+    for name, target in budget.items():
+        value = actual.get(name)
+        show = money if name in ("cash_collected", "outstanding") else _tenth
+        out[name] = {"budget": show(target), "actual": None if value is None else show(value),
+                     "variance": None if value is None else show(value - target)}  # fmt: skip
+    return out
+
+
+def _csv(body: dict[str, Any]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "item", "value", "budget", "variance"])
+    budget = body["budget"] or {}
+    for name in ("dso", "best_possible_dso", "average_days_delinquent"):
+        writer.writerow(["dso", name, body["dso"][name], *_planned(budget, name)])
+    for name in ("cei", "overdue_rate", "outstanding", "overdue", "cash_collected"):
+        writer.writerow(["figures", name, body[name], *_planned(budget, name)])
+    for name, value in body["disputes"].items():
+        writer.writerow(["disputes", name, value, *_planned(budget, "disputes_opened" if name == "opened" else "")])
+    for name, value in body["promises"].items():
+        writer.writerow(["promises", name, value, "", ""])
+    for name, value in body["aging"]["totals"].items():
+        writer.writerow(["aging", name, value, "", ""])
+    for rank, e in enumerate(body["top_exposures"], start=1):
+        writer.writerow(["top_exposures", f"{rank}. {e['account']} {e['name']}", e["exposure"], "", ""])
+    headers = {"Content-Disposition": f'attachment; filename="report-{body["month"]}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _planned(budget: dict[str, Any], name: str) -> list[str]:
+    entry = budget.get(name)
+    return ["", ""] if entry is None else [entry["budget"], entry["variance"] or ""]
+
+
+@router.put("/v1/reports/budget/{month}", dependencies=[Depends(require("admin"))])
+async def put_budget(
+    request: Request, month: str, figures: Annotated[dict[str, StrictStr | StrictInt | StrictFloat], Body()]
+) -> dict[str, Any]:
+    _month(month)
+    parsed: dict[str, Decimal] = {}
+    for name, value in figures.items():
+        try:
+            parsed[name] = Decimal(str(value))
+        except ArithmeticError:
+            raise Problem(422, "validation", f"{name} is not a number",
+                          [field_error(f"figures.{name}", "must be a number")]) from None  # fmt: skip
+    try:
+        budget, position = await run_in_threadpool(set_budget, request.app.state.ledger, month, parsed)
+    except RuleViolation as violation:
+        raise violation_problem(violation) from None
+    return {"month": budget.month, "figures": {k: str(v) for k, v in budget.figures.items()}, "position": position}
