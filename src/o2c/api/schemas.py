@@ -63,16 +63,24 @@ class FactData(BaseModel):
 
     def typed(self) -> dict[str, Any]:
         """The fields the ERP sent, typed for the domain; a null counts as absent."""
-        values = {name: getattr(self, name) for name in self.model_fields_set}
-        return {name: _domain_value(value) for name, value in values.items() if value is not None}
+        sent = self.model_fields_set
+        # Straight from the instance dict: getattr per field and a recursive walk
+        # of every value cost more than validating them.
+        return {
+            name: _allocations(value) if type(value) is list else value
+            for name, value in self.__dict__.items()
+            if value is not None and name in sent
+        }
 
 
-def _domain_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_domain_value(item) for item in value)
-    if isinstance(value, AllocationData):
-        return Allocation(value.invoice_id, value.amount)
-    return value
+def _allocations(value: list[Any]) -> tuple[Any, ...]:
+    # Lists hold allocations, installments (as (due_date, amount), as events keep
+    # them) or plain ids.
+    if not value or type(value[0]) is str:
+        return tuple(value)
+    if type(value[0]) is InstallmentData:
+        return tuple((item.due_date, item.amount) for item in value)
+    return tuple(Allocation(item.invoice_id, item.amount) for item in value)
 
 
 class AllocationData(BaseModel):
@@ -156,6 +164,49 @@ class RatingChanged(FactData):
     rating: Annotated[StrictStr, Field(max_length=50)] | None = None
 
 
+# -- collections -----------------------------------------------------------------------
+
+InvoiceIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
+
+
+class InstallmentData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    due_date: BusinessDate
+    amount: Amount
+
+
+class DunningStepRecorded(FactData):
+    step: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    channel: StrictStr
+    invoice_ids: InvoiceIds
+    note: Text | None = None
+    step_date: BusinessDate | None = None
+
+
+class PromiseToPay(FactData):
+    promise_id: Id
+    amount: Amount
+    promised_date: BusinessDate
+    invoice_ids: InvoiceIds
+    promise_date: BusinessDate | None = None
+
+
+class PaymentPlanAgreed(FactData):
+    plan_id: Id
+    invoice_ids: InvoiceIds
+    installments: Annotated[list[InstallmentData], Field(min_length=1, max_length=120)]
+    agreed_date: BusinessDate | None = None
+
+
+class RiskClassChanged(FactData):
+    risk_class: StrictStr
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+
+
+class ScenarioAssigned(FactData):
+    scenario: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
+
+
 DATA_MODELS: dict[str, type[FactData]] = {
     model.__name__: model
     for model in (
@@ -170,5 +221,10 @@ DATA_MODELS: dict[str, type[FactData]] = {
         DisputeOpened,
         DisputeResolved,
         RatingChanged,
+        DunningStepRecorded,
+        PromiseToPay,
+        PaymentPlanAgreed,
+        RiskClassChanged,
+        ScenarioAssigned,
     )
 }

@@ -45,6 +45,37 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Promise:
+    """A promise to pay its oldest overdue invoices (up to `invoices`), made on the first day from
+    `days_ago` on with one overdue, for `within` days later."""
+
+    days_ago: int
+    within: int
+    invoices: int = 1
+    kept: bool = True  # paid in full two days before the promised date; else no cash comes
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A payment plan for its oldest overdue invoices, agreed on the first day from
+    `days_ago` on with one overdue: monthly installments, the first 20 days later."""
+
+    days_ago: int
+    invoices: int
+    installments: int
+    paid: int | None = None  # installments it pays before missing one; None: all of them
+
+
+@dataclass(frozen=True)
+class Reclass:
+    """A credit manager's class, overriding the computed one, `days_ago` days before today."""
+
+    days_ago: int
+    risk_class: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Customer:
     code: str
     name: str
@@ -62,19 +93,27 @@ class Customer:
     prepays: bool = False  # pays each order on a pro-forma, before it is invoiced
     monthly_sales: str | None = None  # when the credit limit does not say (a prepaying customer)
     ramp_up: int | None = None  # days ago its orders started growing, to twice their size today
+    # Collections, beyond the dunning steps its scenario makes collectors take:
+    promises: tuple[Promise, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    formal_notice: int | None = None  # days ago: a formal notice about its oldest open invoice
+    reclassed: Reclass | None = None
+    scenario: tuple[int, str] | None = None  # (days ago, the dunning scenario it was assigned)
 
 
 CUSTOMERS: tuple[Customer, ...] = (
     # The showcase: a bit of everything (partial and late payments, a cancelled order,
-    # a dispute, credit notes, a limit raised at its yearly review).
+    # a dispute, credit notes, a limit raised at its yearly review, reminders, a promise kept).
     Customer("DEMO-0001", "Maison Berthier Distribution", "EUR", "120000.00", 45, "B", "100000.00",
              replace(STEADY, disputes=0.08, credit_notes=0.06, cancellations=0.06, short_pay=0.08),
              ratings=((540, 66), (360, 69), (150, 73)),
-             reviews=(Review(200, "150000.00", "yearly review: good payment record", "120000.00"),)),
+             reviews=(Review(200, "150000.00", "yearly review: good payment record", "120000.00"),),
+             promises=(Promise(40, 14, invoices=2),)),
     Customer("DEMO-0002", "Transports Lefèvre & Fils", "EUR", "40000.00", 30, "B", "40000.00", PROMPT,
              ratings=((540, 71),)),
+    # A promise made last week, due in a fortnight.
     Customer("DEMO-0003", "Atelier Durand Métallerie", "EUR", "25000.00", 30, "C", "20000.00", SLOW,
-             ratings=((540, 48), (270, 45))),
+             ratings=((540, 48), (270, 45)), promises=(Promise(5, 21),)),
     Customer("DEMO-0004", "Brasserie du Vieux Port", "EUR", "15000.00", 30, "C", None, STEADY,
              ratings=((540, 55),)),
     Customer("DEMO-0005", "Nordpack Emballages", "EUR", "200000.00", 60, "A", "200000.00", PROMPT,
@@ -94,11 +133,13 @@ CUSTOMERS: tuple[Customer, ...] = (
              replace(STEADY, orders_per_month=1.5), ratings=((540, 63), (200, 66))),
     Customer("DEMO-0010", "Pharmacie Centrale du Rhône", "EUR", "50000.00", 30, "A", "50000.00", PROMPT,
              ratings=((540, 82),)),
-    # Stopped paying five months ago: a downgrade, a limit cut, then a credit hold.
+    # Stopped paying five months ago: a payment plan broken after one installment, a
+    # downgrade, a limit cut, a promise broken, a credit hold, then a formal notice.
     Customer("DEMO-0011", "Ecotherm Services SARL", "EUR", "30000.00", 30, "D", "15000.00", STEADY,
              ratings=((540, 52), (120, 34), (60, 18)),
              reviews=(Review(100, "10000.00", "payment incidents: limit reduced", "5000.00"),),
-             stops_paying=150, stops_ordering=75),
+             stops_paying=150, stops_ordering=75,
+             plans=(Plan(130, 2, 3, paid=1),), promises=(Promise(60, 14, kept=False),), formal_notice=40),
     Customer("DEMO-0012", "Imprimerie Lemoine", "EUR", "20000.00", 30, "C", "20000.00", TIGHT,
              ratings=((540, 47),)),
     Customer("DEMO-0013", "Agrinova Coopérative", "EUR", "250000.00", 60, "B", "200000.00", STEADY,
@@ -107,8 +148,9 @@ CUSTOMERS: tuple[Customer, ...] = (
              replace(SLOW, pay_delay=(20, 50)), ratings=((540, 78),)),
     Customer("DEMO-0015", "Menuiserie Rousseau", "EUR", "12000.00", 30, "C", None, SLOW,
              ratings=((540, 44), (180, 40))),
+    # Always late: moved to the firm scenario (a call before each due date).
     Customer("DEMO-0016", "BTP Garnier Constructions", "EUR", "180000.00", 60, "C", "120000.00",
-             replace(DISPUTER, pay_delay=(10, 35)), ratings=((540, 49),)),
+             replace(DISPUTER, pay_delay=(10, 35)), ratings=((540, 49),), scenario=(90, "firm")),
     Customer("DEMO-0017", "Optique Vision Plus", "EUR", "20000.00", 30, "B", "20000.00", PROMPT,
              ratings=((540, 70),)),
     Customer("DEMO-0018", "Domaine des Trois Chênes", "EUR", "35000.00", 45, "B", "30000.00", STEADY,
@@ -122,11 +164,12 @@ CUSTOMERS: tuple[Customer, ...] = (
     # Pays in bulk transfers without saying what they pay: unapplied cash.
     Customer("DEMO-0022", "Restauration Collective Sud", "EUR", "70000.00", 30, "C", "50000.00",
              replace(SLOW, late_remittance=0.4, overpay=0.08), ratings=((540, 50),)),
-    # In receivership: nothing paid for nine months, limit and cover withdrawn.
+    # In receivership: nothing paid for nine months, limit and cover withdrawn, class E.
     Customer("DEMO-0023", "Textiles Fontaine", "EUR", "60000.00", 60, "D", "40000.00", STEADY,
              ratings=((540, 45), (240, 12), (200, 5)),
              reviews=(Review(210, "0.00", "customer in receivership (redressement judiciaire)", "0.00"),),
-             stops_paying=270, stops_ordering=230),
+             stops_paying=270, stops_ordering=230,
+             reclassed=Reclass(205, "E", "customer in receivership (redressement judiciaire)")),
     Customer("DEMO-0024", "Fromagerie des Alpes", "EUR", "30000.00", 30, "B", "30000.00", STEADY,
              since=150, ratings=((150, 62),)),
     # Cash in advance: no credit, each order paid on a pro-forma invoice.
@@ -135,8 +178,9 @@ CUSTOMERS: tuple[Customer, ...] = (
              ratings=((540, 28),)),
     Customer("DEMO-0026", "Hydro Pompes Services", "EUR", "55000.00", 45, "B", "50000.00", STEADY,
              since=100, ratings=((100, 60),)),
+    # Struggling: its oldest invoices on a payment plan, paid so far.
     Customer("DEMO-0027", "Studio Graphique Pixel", "EUR", "8000.00", 30, "C", None, replace(SLOW, utilization=0.9),
-             ratings=((540, 41),)),
+             ratings=((540, 41),), plans=(Plan(70, 3, 4),)),
     Customer("DEMO-0028", "Mécanique de Précision Vial", "EUR", "110000.00", 60, "B", "100000.00", STEADY,
              ratings=((540, 67), (240, 70)),
              reviews=(Review(240, "140000.00", "yearly review: volumes up", "120000.00"),)),

@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import partial
 
-from o2c.demo.customers import Customer, Review
+from o2c.demo.customers import Customer, Plan, Promise, Reclass, Review
 from o2c.demo.feed import Feed
 from o2c.domain.money import MINOR_UNITS, ZERO
+from o2c.domain.scenarios import DEFAULT_SCENARIOS, FORMAL_NOTICE, Step
 
 AGENCY = "Creditsafe"
 DISPUTE_REASONS = (
@@ -26,6 +27,17 @@ DISPUTE_REASONS = (
     "goods not ordered",
     "late delivery penalty claimed",
     "quality below specification",
+)
+# Collectors have recorded the steps they take in o2c for the last six months; they
+# take most reminders, not every call, and leave formal notices to the credit manager.
+DUNNING_DAYS = 180
+TAKEN = {"pre_reminder": 0.5, "pre_reminder_call": 0.8, "reminder": 0.9, "call": 0.6, "second_reminder": 0.5}
+CALL_NOTES = (
+    None,
+    "promised to pay at the next payment run",
+    "invoice waiting for approval in their accounts payable",
+    "asked for a copy of the invoice: sent again by email",
+    "contact away, call back next week",
 )
 Action = Callable[[date], None]
 
@@ -42,9 +54,11 @@ def rating_band(score: int) -> str:
 class OpenInvoice:
     invoice_id: str
     open: Decimal
+    due: date
     disputed: Decimal = ZERO
     awaiting: Decimal = ZERO  # cash received for it whose allocation is not posted yet
     pay_on: date | None = None  # when the customer means to pay it; None: not planned
+    held_until: date | None = None  # a promise or a plan keeps it out of dunning until then
 
     @property
     def payable(self) -> Decimal:
@@ -72,6 +86,27 @@ class Trade:
             self.later(max(self.start, today - timedelta(days=days_ago)), partial(self.rate, score))
         for review in customer.reviews:
             self.later(today - timedelta(days=review.days_ago), partial(self.review, review))
+        # Dunning draws from its own generator: it does not change the trade's story.
+        self.collector = random.Random(f"o2c-demo/{customer.code}/collections")
+        self.risk_class = customer.risk_class
+        self.assigned: str | None = None  # the scenario assigned to it, if any
+        for promise in customer.promises:
+            self.later(
+                today - timedelta(days=promise.days_ago),
+                partial(self.when_overdue, promise.invoices, partial(self.promise_to_pay, promise)),
+            )
+        for plan in customer.plans:
+            self.later(
+                today - timedelta(days=plan.days_ago),
+                partial(self.when_overdue, plan.invoices, partial(self.agree_plan, plan)),
+            )
+        if customer.formal_notice is not None:
+            self.later(today - timedelta(days=customer.formal_notice), self.send_formal_notice)
+        if customer.reclassed is not None:
+            self.later(today - timedelta(days=customer.reclassed.days_ago), partial(self.reclass, customer.reclassed))
+        if customer.scenario is not None:
+            days_ago, scenario = customer.scenario
+            self.later(today - timedelta(days=days_ago), partial(self.assign_scenario, scenario))
 
     def _monthly_sales(self) -> Decimal:
         c, h = self.customer, self.habits
@@ -120,6 +155,7 @@ class Trade:
                       insured_limit=c.insured_limit)  # fmt: skip
         for action in self.agenda.pop(day, []):
             action(day)
+        self.dun(day)
         stopped = self.days_ago(self.customer.stops_ordering)
         if (stopped is None or day < stopped) and self.rng.random() < self.habits.orders_per_month / 30:
             self.order(day)
@@ -180,7 +216,7 @@ class Trade:
         due = day + timedelta(days=self.customer.payment_terms_days)
         self.fact("InvoiceIssued", invoice_id=invoice_id, amount=amount, issue_date=day, due_date=due,
                   order_id=order_id)  # fmt: skip
-        item = OpenInvoice(invoice_id, amount)
+        item = OpenInvoice(invoice_id, amount, due)
         self.invoices[invoice_id] = item
         payment_id = self.prepaid.get(order_id or "")
         if payment_id is not None:
@@ -305,3 +341,99 @@ class Trade:
                     break
             if allocations:
                 self.fact("PaymentAllocated", payment_id=payment_id, allocation_date=day, allocations=allocations)
+
+    # -- collections ----------------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> tuple[Step, ...]:
+        """The steps of the scenario it follows: the one assigned, else its class's."""
+        name = self.assigned or next(n for n, (classes, _) in DEFAULT_SCENARIOS.items() if self.risk_class in classes)
+        return DEFAULT_SCENARIOS[name][1]
+
+    def dun(self, day: date) -> None:
+        """The steps of its scenario falling due today on what it has not paid, one
+        fact per step (a letter lists every invoice it is about). Pre-reminders only
+        go to an account that already has something overdue."""
+        if day < self.today - timedelta(days=DUNNING_DAYS):
+            return
+        unpaid = [item for item in self.invoices.values() if item.payable > 0]
+        late = any(item.due < day for item in unpaid)
+        taken: defaultdict[Step, list[str]] = defaultdict(list)
+        for item in unpaid:
+            if item.held_until is not None and day <= item.held_until:
+                continue
+            for step in self.scenario:
+                if item.due + timedelta(days=step.offset_days) != day or (step.offset_days < 0 and not late):
+                    continue
+                if self.collector.random() < TAKEN.get(step.action, 0):
+                    taken[step].append(item.invoice_id)
+        for step, invoice_ids in taken.items():
+            note = self.collector.choice(CALL_NOTES) if step.channel == "phone" else None
+            self.fact("DunningStepRecorded", step=step.action, channel=step.channel, invoice_ids=invoice_ids,
+                      note=note, step_date=day)  # fmt: skip
+
+    def when_overdue(self, count: int, action: Callable[[list[OpenInvoice], date], None], day: date) -> None:
+        """`action` on its `count` oldest overdue invoices, the first day from `day` it has one
+        (neither disputed, nor paid awaiting its remittance advice, nor under a promise or plan)."""
+        overdue = [
+            item for item in self.invoices.values()
+            if item.due < day and item.payable == item.open and (item.held_until is None or item.held_until < day)
+        ]  # fmt: skip
+        if overdue:
+            action(sorted(overdue, key=lambda item: item.due)[:count], day)
+        else:
+            self.later(day + timedelta(days=1), partial(self.when_overdue, count, action))
+
+    def promise_to_pay(self, promise: Promise, items: list[OpenInvoice], day: date) -> None:
+        promised = day + timedelta(days=promise.within)
+        self.fact("PromiseToPay", promise_id=self.feed.number("PTP", day), amount=sum(i.open for i in items),
+                  promised_date=promised, invoice_ids=[i.invoice_id for i in items], promise_date=day)  # fmt: skip
+        for item in items:
+            item.pay_on, item.held_until = None, promised
+        if promise.kept:
+            self.later(promised - timedelta(days=2), partial(self.pay, items, None))
+
+    def agree_plan(self, plan: Plan, items: list[OpenInvoice], day: date) -> None:
+        total = sum((item.open for item in items), ZERO)
+        share = (total / plan.installments).quantize(self.quantum, rounding=ROUND_DOWN)
+        amounts = [share] * (plan.installments - 1) + [total - share * (plan.installments - 1)]
+        dates = [day + timedelta(days=20 + 30 * n) for n in range(plan.installments)]
+        self.fact("PaymentPlanAgreed", plan_id=self.feed.number("PLAN", day),
+                  invoice_ids=[item.invoice_id for item in items],
+                  installments=[{"due_date": on, "amount": amount} for on, amount in zip(dates, amounts, strict=True)],
+                  agreed_date=day)  # fmt: skip
+        paid = plan.installments if plan.paid is None else plan.paid
+        for item in items:
+            # Out of dunning until the plan breaks, the day after the installment it misses.
+            item.pay_on, item.held_until = None, date.max if paid == plan.installments else dates[paid]
+        for on, amount in zip(dates[:paid], amounts[:paid], strict=True):
+            self.later(on, partial(self.pay, items, amount))
+
+    def pay(self, items: list[OpenInvoice], amount: Decimal | None, day: date) -> None:
+        """A payment of `amount` (None: all they owe) on these invoices, oldest first."""
+        allocations, total = [], ZERO
+        for item in items:
+            applied = item.payable if amount is None else min(amount - total, item.payable)
+            if applied > 0:
+                allocations.append({"invoice_id": item.invoice_id, "amount": applied})
+                self.settle(item, applied)
+                total += applied
+        if not allocations:
+            return
+        self.fact("PaymentReceived", payment_id=self.feed.number("PAY", day), amount=total, received_date=day,
+                  allocations=allocations)  # fmt: skip
+
+    def send_formal_notice(self, day: date) -> None:
+        """The credit manager's formal notice (mise en demeure) about its oldest open invoice."""
+        oldest = min((item for item in self.invoices.values() if item.open > 0), key=lambda item: item.due)
+        channel = next(step.channel for step in self.scenario if step.action == FORMAL_NOTICE)
+        self.fact("DunningStepRecorded", step=FORMAL_NOTICE, channel=channel, invoice_ids=[oldest.invoice_id],
+                  note="mise en demeure: payment within 8 days or legal action", step_date=day)  # fmt: skip
+
+    def reclass(self, reclass: Reclass, day: date) -> None:
+        self.fact("RiskClassChanged", risk_class=reclass.risk_class, reason=reclass.reason)
+        self.risk_class = reclass.risk_class
+
+    def assign_scenario(self, scenario: str, day: date) -> None:
+        self.fact("ScenarioAssigned", scenario=scenario)
+        self.assigned = scenario

@@ -41,8 +41,9 @@ def track_commitments(projected: Projected, at: datetime, batch: Batch) -> None:
 
 def case_row(projected: Projected, position: int) -> dict[str, Any]:
     account = projected.account
-    # The class in force is the risk review's to write; the case is about the invoices.
-    case = collection_case(account, None)
+    # A credit manager's class, projected with the fact that set it; without one the
+    # class in force is the risk review's to write (rm_collections.risk_class).
+    case = collection_case(account, account.risk_class)
     at_risk = sum((max(i.open_balance - i.disputed, ZERO) for i in case.invoices), ZERO)
     return {
         "account": account.id, "scenario": account.scenario, "formal_notice_open": formal_notice_open(account),

@@ -31,6 +31,12 @@ async def account_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
     return (await conn.execute(select(schema.accounts).where(A.account == code))).first()
 
 
+async def collection_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
+    c = schema.collections.c
+    query = select(c.risk_class, c.risk, c.formal_notice_open).where(c.account == code)
+    return (await conn.execute(query)).first()
+
+
 async def overdue_now(conn: AsyncConnection, code: str, today: date) -> Decimal:
     total = await conn.scalar(
         select(func.sum(INV.open_balance)).where(INV.account == code, INV.due_date < today, INV.open_balance > 0)

@@ -109,6 +109,21 @@ def account_state(account: CustomerAccount, as_of: date | None, today: date) -> 
             }
             for item in p.open_items
         ],
+        "collections": collections_state(account, as_of),
+    }
+
+
+def collections_state(account: CustomerAccount, as_of: date | None) -> dict[str, Any]:
+    """What collectors had recorded (dated by `as_of`, when given) and the scenario assigned."""
+
+    def counts(day: date) -> bool:
+        return as_of is None or day <= as_of
+
+    return {
+        "scenario": account.scenario,
+        "dunning_steps": [plain(step) for step in account.dunning_steps if counts(step.step_date)],
+        "promises": [plain(promise) for promise in account.promises.values() if counts(promise.made_date)],
+        "plans": [plain(plan) for plan in account.plans.values() if counts(plan.agreed_date)],
     }
 
 

@@ -22,7 +22,7 @@ from o2c.api.freshness import wait_for_position
 from o2c.api.problems import Problem, field_error, violation_problem
 from o2c.api.render import decode_cursor, encode_cursor, money
 from o2c.domain.agenda import AccountAgenda, agenda, resolve_scenario
-from o2c.domain.cases import from_json
+from o2c.domain.cases import CollectionCase, from_json
 from o2c.domain.errors import RuleViolation
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, Scenario, Step, Version
 from o2c.ledger.admin import define_scenario, stored_scenario
@@ -134,12 +134,17 @@ async def _agenda(request: Request, on: date) -> list[AccountAgenda]:
             row.name: (tuple(row.risk_classes), tuple(Step(**s) for s in row.steps))
             for row in await conn.execute(select(schema.scenarios))
         }
-    cases = [dataclasses.replace(from_json(row.case), risk_class=row.risk_class) for row in rows]
+    cases = [_in_force(from_json(row.case), row.risk_class) for row in rows]
     worked_out = agenda(cases, lambda case: resolve_scenario(case, stored), on, settings.agenda_risk_weights)
     kept[(on, position)] = worked_out
     while len(kept) > AGENDAS_KEPT:
         kept.popitem(last=False)
     return worked_out
+
+
+def _in_force(case: CollectionCase, reviewed: str | None) -> CollectionCase:
+    """The case's class is a credit manager's, if any; else the risk review's."""
+    return case if case.risk_class else dataclasses.replace(case, risk_class=reviewed)
 
 
 def _account_body(entry: AccountAgenda) -> dict[str, Any]:

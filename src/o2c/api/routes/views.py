@@ -69,6 +69,7 @@ async def account_summary(request: Request, account: str) -> dict[str, Any]:
     async with request.app.state.views.connect() as conn:
         row = await account_or_404(conn, account)
         overdue = await queries.overdue_now(conn, account, today(request))
+        collection = await queries.collection_row(conn, account)
     limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
     return {
         "account": row.account,
@@ -83,10 +84,25 @@ async def account_summary(request: Request, account: str) -> dict[str, Any]:
         "utilization": percent(exposure / limit if limit else None),
         "overdue": money(overdue),
         "disputed": money(from_units(row.disputed)),
-        "risk": {"class": row.risk_class, "rating": row.rating},
+        "risk": risk_body(row, collection),
         "insured_limit": money(from_units(row.insured_limit)) if row.insured_limit is not None else None,
         "payment_terms_days": row.payment_terms_days,
         "position": row.position,
+    }
+
+
+def risk_body(account: Any, collection: Any) -> dict[str, Any]:
+    """The class in force (a credit manager's, else the computed one), and the
+    latest review's score with the factors and weights that made it."""
+    review = collection.risk if collection is not None else None
+    # A credit manager's class is projected with the fact that set it (read-your-writes
+    # holds for it); the computed one comes with the next risk review.
+    in_force = account.risk_class or (collection.risk_class if collection is not None else None)
+    return {
+        "class": in_force,
+        "set_by": "credit_manager" if account.risk_class else ("score" if review else None),
+        "score": None if review is None else {k: review[k] for k in ("on", "points", "class", "factors")},
+        "rating": account.rating,
     }
 
 
@@ -411,6 +427,7 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
         oldest_due = await conn.scalar(
             select(i.due_date).where(i.account == check.account, i.open_balance > 0).order_by(i.due_date).limit(1)
         )
+        collection = await queries.collection_row(conn, check.account)
     limit, exp = from_units(row.credit_limit), from_units(row.exposure)
     headroom = limit - exp
     reasons = []
@@ -418,8 +435,10 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
         reasons.append("headroom_exceeded")
     if oldest_due is not None and (on - oldest_due).days > settings.hold_days_past_due:
         reasons.append(f"past_due_over_{settings.hold_days_past_due}_days")
-    if row.risk_class == "E":
+    if risk_body(row, collection)["class"] == "E":
         reasons.append("risk_class_E")
+    if collection is not None and collection.formal_notice_open:
+        reasons.append("formal_notice_open")
     return {
         "account": check.account,
         "amount": money(check.amount),
