@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from datetime import date
 from typing import Any
@@ -23,6 +24,12 @@ def serve(args: argparse.Namespace) -> None:
         # Printed once; only its hash is kept, so a restart makes a new one.
         print(f"\n  o2c admin token (printed once, not stored): {token}\n", flush=True)
     app = create_app(settings, keyring)
+    # Objects that live for a whole batch get promoted and set off full collections
+    # over the heap (15-20% of ingestion's CPU): freeze what start-up made, and
+    # collect the young generation less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

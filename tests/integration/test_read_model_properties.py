@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from o2c.domain.risk import effective_risk_class, risk_score
 from o2c.domain.valuation import position
 from o2c.projections.risk_review import RISK_SUBJECT
 from tests.integration.conftest import BI, Service, envelope, invoice, opened, payment
@@ -211,8 +212,11 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
                 v.exposure, v.credit_limit, v.headroom, v.outstanding, v.uninvoiced, v.unapplied_cash)  # fmt: skip
             assert tenth(r["utilization"]) == percent(v.exposure, v.credit_limit)
 
-        # A credit check on one account.
+        # A credit check on one account, once the risk review (run after the projection has
+        # caught up, see test_risk_review) has the class the domain gives it today.
         code = data.draw(st.sampled_from(portfolio.codes), label="checked")
+        in_force = effective_risk_class(stored[code], risk_score(stored[code], today))
+        assert reviewed_class(service, code, last, in_force) == in_force
         asked = dec(data.draw(st.integers(1, 1_500_000), label="order cents"))
         response = service.client.post("/v1/credit-check", json={"account": code, "amount": str(asked)},
                                         headers={**BI, "X-O2C-After": str(last)})  # fmt: skip
@@ -221,6 +225,8 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
         reasons = ["headroom_exceeded"] if asked > v.headroom else []
         if any(i.open_on(None) > 0 and (today - i.due).days > 60 for i in a.invoices.values()):
             reasons.append("past_due_over_60_days")
+        if in_force == "E":
+            reasons.append("risk_class_E")
         assert check["reasons"] == reasons
         assert check["decision"] == ("hold" if reasons else "approve")
         assert (amount(check["exposure"]), amount(check["credit_limit"]), amount(check["headroom_after"])) == (
@@ -228,6 +234,15 @@ def test_aging_and_summaries_agree_with_the_domain_and_the_books(
             v.credit_limit,
             v.headroom - asked,
         )
+
+
+def reviewed_class(service: Service, code: str, last: int, expected: str) -> str:
+    deadline = time.monotonic() + 10
+    while True:
+        risk = get(service, f"/v1/accounts/{code}", last)["risk"]
+        if risk["class"] == expected or time.monotonic() > deadline:
+            return str(risk["class"])
+        time.sleep(0.02)
 
 
 def test_disputed_is_every_open_dispute_in_the_domain_valuation_as_in_the_views(database_url: str) -> None:

@@ -38,14 +38,19 @@ _DECODERS: dict[str, Any] = {
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             return _DECODERS[value["_type_"]](value["_data_"])
-        return {key: _decode(item) for key, item in value.items()}
-    if isinstance(value, list):
+        # Scalars are most values: returned as they are, without a call each.
+        return {key: _decode(item) if type(item) in _NESTED else item for key, item in value.items()}
+    if kind is list:
         # Events hold sequences as tuples: they are frozen.
-        return tuple(_decode(item) for item in value)
+        return tuple(_decode(item) if type(item) in _NESTED else item for item in value)
     return value
+
+
+_NESTED = frozenset({dict, list})
 
 
 class OrjsonTranscoder(Transcoder):

@@ -12,19 +12,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
 
 from o2c.adapters.recorders import PostgresLedgerRecorder, Receipt, SQLiteLedgerRecorder
 from o2c.adapters.transcoder import OrjsonTranscoder
 from o2c.domain.account import CustomerAccount
 from o2c.domain.errors import Conflict, NotFound, RuleViolation
-from o2c.domain.facts import OPENING_FACT, RECORDED_BY
+from o2c.domain.facts import DATED_ON_RECORDING, OPENING_FACT, RECORDED_BY
 from o2c.ledger.envelope import Envelope, Outcome, Rejected
 
 MAX_ATTEMPTS = 8
@@ -41,7 +41,8 @@ class Ledger(Application[str]):
     def __init__(self, env: dict[str, str], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._write_lock = threading.Lock()
+        # One batch at a time; admin writes (ledger/admin.py) take it too.
+        self.write_lock = threading.Lock()
         self._live: OrderedDict[str, CustomerAccount] = OrderedDict()
         self.conflicts_retried = 0  # batches replayed after another writer won a race
         self.on_recorded: list[Callable[[], None]] = []  # e.g. wake the projection
@@ -59,7 +60,7 @@ class Ledger(Application[str]):
     def record(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
         """Records a batch atomically; raises Rejected naming the first fact
         that breaks a rule (and records nothing)."""
-        with self._write_lock:
+        with self.write_lock:
             for attempt in range(MAX_ATTEMPTS):
                 trust_live = attempt == 0
                 try:
@@ -82,10 +83,11 @@ class Ledger(Application[str]):
 
     def _record_once(self, envelopes: Sequence[Envelope], trust_live: bool) -> list[Outcome]:
         known = self.store.select_receipts([e.event_id for e in envelopes])
-        touched: dict[str, CustomerAccount | None] = {}
+        touched = self._accounts([e.account for e in envelopes if e.event_id not in known], trust_live)
         events: list[DomainEventProtocol[str]] = []
         receipts: list[Receipt] = []
-        outcomes: list[Outcome | Receipt] = []  # a receipt stands for a fact of this batch
+        # (event_id, status, its position if recorded before this batch)
+        outcomes: list[tuple[str, Literal["recorded", "duplicate"], int | None]] = []
         in_batch: dict[str, Receipt] = {}
         today = self.clock().date()
         try:
@@ -97,44 +99,38 @@ class Ledger(Application[str]):
                             index,
                             Conflict("event_id", f"'{envelope.event_id}' was already recorded with other content"),
                         )
-                    outcomes.append(
-                        Outcome(envelope.event_id, "duplicate", prior.position) if prior.position else prior
-                    )
+                    outcomes.append((envelope.event_id, "duplicate", prior.position or None))
                     continue
                 try:
-                    account = self._apply(envelope, touched, trust_live, today)
+                    account = self._apply(envelope, touched, today)
                 except RuleViolation as violation:
                     raise Rejected(index, violation) from None
                 events.extend(account.collect_events())
                 receipt = Receipt(envelope.event_id, envelope.account, envelope.fingerprint)
                 receipts.append(receipt)
                 in_batch[envelope.event_id] = receipt
-                outcomes.append(Outcome(envelope.event_id, "recorded", 0))
-            positions: dict[str, int] = {}
-            if events:
-                recordings = self.save(*events, receipts=receipts)
-                positions = {r.event_id: rec.notification.id for r, rec in zip(receipts, recordings, strict=True)}
+                outcomes.append((envelope.event_id, "recorded", None))
+            positions = self._store(events, receipts) if events else {}
         except BaseException:
             self._forget(touched)
             raise
         self._keep(touched)
-        return [
-            Outcome(
-                o.event_id,
-                "duplicate" if isinstance(o, Receipt) else o.status,
-                positions.get(o.event_id, getattr(o, "position", 0)),
-            )
-            for o in outcomes
-        ]
+        return [Outcome(e, status, positions[e] if at is None else at) for e, status, at in outcomes]
 
-    def _apply(
-        self, envelope: Envelope, touched: dict[str, CustomerAccount | None], trust_live: bool, today: Any
-    ) -> CustomerAccount:
+    def _store(self, events: list[DomainEventProtocol[str]], receipts: list[Receipt]) -> dict[str, int]:
+        """Writes the events, in the batch's order, with their receipts; returns
+        each event_id's position. What `Application.save` does with them, less the
+        per-event overhead nobody reads here: a runtime-Protocol check of every
+        event and a Recording and a Notification object for each."""
+        stored = list(map(self.mapper.to_stored_event, events))
+        positions = self.recorder.insert_events(stored, receipts=receipts)
+        assert positions is not None, "an application recorder returns positions"
+        return dict(zip((r.event_id for r in receipts), positions, strict=True))
+
+    def _apply(self, envelope: Envelope, touched: dict[str, CustomerAccount | None], today: Any) -> CustomerAccount:
         code = envelope.account
-        if code not in touched:
-            touched[code] = self._load(code, trust_live)
         account = touched[code]
-        data = dict(envelope.data)
+        data = envelope.data
         if envelope.type == OPENING_FACT:
             if account is not None:
                 raise Conflict("account", f"account {code} is already open")
@@ -143,25 +139,42 @@ class Ledger(Application[str]):
             return account
         if account is None:
             raise NotFound("account", f"no account {code}; open it with AccountOpened first")
-        currency = data.pop("currency", None)
-        if currency is not None:
-            account.check_currency_matches("data.currency", currency)
-        if envelope.type == "OrderCancelled":
-            # A fact posted without its business date takes the day it was recorded.
-            data.setdefault("cancelled_date", today)
+        dated_by = DATED_ON_RECORDING.get(envelope.type)
+        if "currency" in data or dated_by is not None:
+            data = dict(data)
+            currency = data.pop("currency", None)
+            if currency is not None:
+                account.check_currency_matches("data.currency", currency)
+            if dated_by is not None:
+                # A fact posted without its business date takes the day it was recorded.
+                data.setdefault(dated_by, today)
         getattr(account, RECORDED_BY[envelope.type])(event_id=envelope.event_id, **data)
         return account
 
-    def _load(self, code: str, trust_live: bool) -> CustomerAccount | None:
-        if trust_live and code in self._live:
-            self._live.move_to_end(code)
-            return self._live[code]
-        try:
-            account = self.repository.get(code)
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(account, CustomerAccount)
-        return account
+    def _accounts(self, codes: Sequence[str], trust_live: bool) -> dict[str, CustomerAccount | None]:
+        """The batch's accounts (None: not open), the kept ones as kept and
+        the others rebuilt from the store with one query, not one each."""
+        accounts: dict[str, CustomerAccount | None] = {}
+        missing: list[str] = []
+        for code in dict.fromkeys(codes):
+            if trust_live and code in self._live:
+                self._live.move_to_end(code)
+                accounts[code] = self._live[code]
+            else:
+                missing.append(code)
+        if missing:
+            histories = self.store.select_histories(missing)
+            for code in missing:
+                account = self._rebuilt(histories.get(code, ()))
+                # Another kind of aggregate (a scenario, a budget) is no customer's account.
+                accounts[code] = account if isinstance(account, CustomerAccount) else None
+        return accounts
+
+    def _rebuilt(self, history: Iterable[StoredEvent]) -> Any:
+        aggregate = None
+        for stored in history:
+            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)  # type: ignore[attr-defined]
+        return aggregate
 
     def _keep(self, touched: dict[str, CustomerAccount | None]) -> None:
         for code, account in touched.items():

@@ -1,0 +1,99 @@
+"""Shared bench helpers: a throw-away PostgreSQL database, the real app served
+by uvicorn in a child process, and percentiles."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import psycopg
+
+ADMIN_URL = os.environ.get("O2C_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+TOKEN = "bench-admin"  # admin implies every scope (ingest, read, audit)
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@contextmanager
+def throwaway_database(prefix: str = "o2c_bench") -> Iterator[str]:
+    """A fresh PostgreSQL database (its URL), dropped afterwards whatever happens."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{ADMIN_URL.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def app_from_env() -> Any:
+    """The app as `o2c serve` builds it, configured by the environment the bench
+    passes to the child process (uvicorn's `--factory` calls it)."""
+    from o2c.api.app import create_app
+    from o2c.api.auth import Keyring
+    from o2c.config import Settings
+
+    project = os.environ.get("O2C_BENCH_PROJECT_IN_PROCESS", "1") == "1"
+    return create_app(Settings.from_env(), Keyring.parse(f"{TOKEN}=admin"), project_in_process=project)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served(database_url: str, *, project_in_process: bool = True) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The real app served by uvicorn in a child process (its own interpreter,
+    as in production), on a free loopback port: yields its base URL and process."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "O2C_DATABASE_URL": database_url,
+        "O2C_BENCH_PROJECT_IN_PROCESS": "1" if project_in_process else "0",
+    }
+    command = [sys.executable, "-m", "uvicorn", "bench._support:app_from_env", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the o2c server exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the o2c server did not start within 60 s")
+            time.sleep(0.1)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest-rank method."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]

@@ -1,0 +1,384 @@
+"""Portfolio-scale benchmark of the read model (issue 3): `python -m bench.portfolio`.
+
+On a throw-away PostgreSQL database: records a generated portfolio (10,000
+accounts, ~1,000,000 facts by default) through the ledger, then measures
+(a) the projection's catch-up from zero, beside the ingestion rate just seen;
+(b) the views' latency over real HTTP (the app served by uvicorn, the
+projection not running); (c) the same portfolio aging computed on the fly
+from the raw event log with one SQL query, as ERP reports compute aging from
+ledger entries — checked to give the same totals as the view.
+
+Smaller runs: `--events 100000` (or O2C_BENCH_EVENTS); accounts default to one
+per hundred facts (`--accounts`, O2C_BENCH_ACCOUNTS). `--profile` runs the
+catch-up under cProfile and prints where its time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import orjson
+import psycopg
+
+from bench._support import AUTH, percentile, served, throwaway_database
+from bench.generate import Shape, batches, portfolio
+from o2c.api.envelopes import parse_body
+from o2c.config import eventstore_env
+from o2c.domain.money import to_cents
+from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
+from o2c.ledger.application import Ledger
+from o2c.projections.database import migrate, sync_engine
+from o2c.projections.projector import ReadModelProjection
+from o2c.projections.schema import VIEW_TABLES
+
+BATCH = 500  # envelopes per Ledger.record, as an ERP posts them
+ACCOUNT_CALLS, PORTFOLIO_CALLS, WARMUP = 200, 30, 5
+ACCOUNT_P99_MS, PORTFOLIO_P99_MS, BASELINE_RATIO = 10.0, 300.0, 100.0
+
+
+@dataclass
+class Result:
+    name: str
+    figure: str
+    target: str
+    passed: bool | None  # None: for information
+
+
+# -- generating and recording -----------------------------------------------------------------
+
+
+def ingest(ledger: Ledger, shape: Shape) -> tuple[int, float, float]:
+    """Records the portfolio; returns (facts, seconds in Ledger.record, seconds overall)."""
+    recorded, in_record = 0, 0.0
+    started = time.perf_counter()
+    for chunk in batches(portfolio(shape), BATCH):
+        envelopes, _ = parse_body(orjson.dumps({"events": chunk}))  # parsed as the API parses a POST
+        before = time.perf_counter()
+        outcomes = ledger.record(envelopes)
+        in_record += time.perf_counter() - before
+        recorded += sum(1 for o in outcomes if o.status == "recorded")
+        if recorded // 100_000 != (recorded - len(chunk)) // 100_000:
+            print(f"  … {recorded:,} facts recorded", flush=True)
+    return recorded, in_record, time.perf_counter() - started
+
+
+def analyze(database_url: str) -> None:
+    # What autovacuum would do after a bulk load, done now so plans are the steady state's.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+@contextmanager
+def autoanalyzed(database_url: str, wanted: bool) -> Iterator[str]:
+    """What autovacuum's analyze does, where the server has autovacuum off: without
+    statistics the planner never learns that the read model's tables grew from
+    empty during the catch-up, and picks plans for empty tables (a scan of every
+    open alert of a type to clear one: the catch-up then slows as alerts pile up).
+    Every `autovacuum_naptime`, ANALYZE the read model's tables; yields a note."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        settings = dict(conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'autovacuum_naptime')"
+        ).fetchall())  # fmt: skip
+    if settings["autovacuum"] == "on":
+        yield "autovacuum on"
+        return
+    if not wanted:
+        yield "autovacuum off, not emulated: no planner statistics"
+        return
+    naptime = float(settings["autovacuum_naptime"])
+    stop = threading.Event()
+
+    def analyze_every_naptime() -> None:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            while not stop.wait(naptime):
+                conn.execute(f"ANALYZE {', '.join(table.name for table in VIEW_TABLES)}")
+
+    thread = threading.Thread(target=analyze_every_naptime, name="bench-autoanalyze", daemon=True)
+    thread.start()
+    try:
+        yield f"autovacuum off on the server: emulated, ANALYZE every {naptime:g}s"
+    finally:
+        stop.set()
+        thread.join()
+
+
+def check_still_projected(database_url: str, events: int) -> None:
+    # The served app migrates at start: a migration that empties the read model
+    # (one written while the bench ran) would make every view answer 404.
+    with psycopg.connect(database_url) as conn:
+        accounts = conn.execute("SELECT count(*) FROM rm_accounts").fetchone()
+    if not accounts or not accounts[0]:
+        raise RuntimeError(f"the read model is empty after projecting {events:,} events: did a migration reset it?")
+
+
+def catch_up(projection: ReadModelProjection, profile: bool) -> tuple[int, float]:
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    count = projection.run_until_caught_up()
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    if profiler:
+        print("\n  catch-up profile (under cProfile, so slower): by own time, then cumulative")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats("o2c|psycopg/cursor", 30)
+    return count, elapsed
+
+
+# -- views over HTTP ------------------------------------------------------------------------------
+
+
+def timed_calls(client: httpx.Client, urls: Sequence[str]) -> list[float]:
+    """Milliseconds of each GET, in order (after a few unmeasured warm-up calls)."""
+    for url in urls[:WARMUP]:
+        client.get(url).raise_for_status()
+    spent = []
+    for url in urls:
+        before = time.perf_counter()
+        response = client.get(url)
+        spent.append((time.perf_counter() - before) * 1000)
+        response.raise_for_status()
+    return spent
+
+
+def as_of_dates(shape: Shape) -> list[date]:
+    """Dates across the period and after it: a past date is a query, whichever it is."""
+    end = shape.end
+    return [end, end - timedelta(days=30), end - timedelta(days=90), end - timedelta(days=200),
+            end - timedelta(days=365), shape.start + timedelta(days=45), datetime.now(UTC).date()]  # fmt: skip
+
+
+def view_latencies(base: str, shape: Shape, rng: random.Random) -> dict[str, list[float]]:
+    codes = [f"C{n:06d}" for n in range(1, shape.accounts + 1)]
+    dates = as_of_dates(shape)
+
+    def some_dates(count: int) -> list[date]:
+        return [dates[i % len(dates)] for i in range(count)]
+
+    views: dict[str, list[str]] = {
+        "account summary": [f"/v1/accounts/{rng.choice(codes)}" for _ in range(ACCOUNT_CALLS)],
+        "account aging": [f"/v1/accounts/{rng.choice(codes)}/aging?as_of={d}" for d in some_dates(ACCOUNT_CALLS)],
+        "portfolio aging totals": [f"/v1/aging?as_of={d}&limit=1" for d in some_dates(PORTFOLIO_CALLS)],
+        "portfolio aging, 500-row page": [f"/v1/aging?as_of={d}" for d in some_dates(PORTFOLIO_CALLS)],
+        "portfolio DSO (countback)": [f"/v1/dso?as_of={d}" for d in some_dates(PORTFOLIO_CALLS)],
+        "top-20 exposure": ["/v1/exposure?top=20"] * PORTFOLIO_CALLS,
+    }
+    with httpx.Client(base_url=base, headers=AUTH, timeout=60) as client:
+        return {name: timed_calls(client, urls) for name, urls in views.items()}
+
+
+def view_totals(base: str, as_of: date) -> dict[str, str]:
+    with httpx.Client(base_url=base, headers=AUTH, timeout=60) as client:
+        response = client.get("/v1/aging", params={"as_of": as_of.isoformat(), "limit": 1})
+        response.raise_for_status()
+        totals: dict[str, str] = response.json()["totals"]
+        return totals
+
+
+# -- the on-the-fly baseline ------------------------------------------------------------------------
+
+# Portfolio aging from the raw log, the way ERP reports age receivables from
+# ledger entries: every invoice, less every settlement (allocations, credit
+# notes, upheld disputes, each counting from max(its date, the invoice's issue
+# date)) dated by as_of, bucketed by days past due; beside it the cash not yet
+# allocated and the open disputes. Events are JSON bytes from the orjson
+# transcoder; decimals and dates are {"_type_", "_data_"} objects.
+ON_THE_FLY = """
+WITH ev AS (
+    SELECT originator_id AS account, split_part(topic, '.', 4) AS kind, convert_from(state, 'UTF8')::jsonb AS s
+    FROM {events}
+),
+invoices AS (
+    SELECT account, s->>'invoice_id' AS invoice_id, (s->'amount'->>'_data_')::numeric AS amount,
+           (s->'issue_date'->>'_data_')::date AS issue_date, (s->'due_date'->>'_data_')::date AS due_date
+    FROM ev WHERE kind = 'InvoiceIssued'
+),
+payments AS (
+    SELECT account, (s->'amount'->>'_data_')::numeric AS amount, (s->'received_date'->>'_data_')::date AS received
+    FROM ev WHERE kind = 'PaymentReceived'
+),
+allocations AS (
+    SELECT account, a->'_data_'->>0 AS invoice_id, (a->'_data_'->>1)::numeric AS amount,
+           (coalesce(s->'received_date', s->'allocation_date')->>'_data_')::date AS on_date
+    FROM ev CROSS JOIN LATERAL jsonb_array_elements(s->'allocations') AS a
+    WHERE kind IN ('PaymentReceived', 'PaymentAllocated')
+),
+disputes AS (
+    SELECT account, s->>'dispute_id' AS dispute_id, s->>'invoice_id' AS invoice_id,
+           (s->'amount'->>'_data_')::numeric AS amount, (s->'opened_date'->>'_data_')::date AS opened
+    FROM ev WHERE kind = 'DisputeOpened'
+),
+resolutions AS (
+    SELECT account, s->>'dispute_id' AS dispute_id, (s->'resolved_date'->>'_data_')::date AS resolved,
+           (s->'credited_amount'->>'_data_')::numeric AS credited
+    FROM ev WHERE kind = 'DisputeResolved'
+),
+settlements AS (
+    SELECT account, invoice_id, amount, on_date FROM allocations
+    UNION ALL
+    SELECT account, s->>'invoice_id', (s->'amount'->>'_data_')::numeric, (s->'issue_date'->>'_data_')::date
+    FROM ev WHERE kind = 'CreditNoteIssued'
+    UNION ALL
+    SELECT d.account, d.invoice_id, r.credited, r.resolved
+    FROM resolutions r JOIN disputes d USING (account, dispute_id) WHERE r.credited > 0
+),
+open_items AS (
+    SELECT i.due_date,
+           i.amount - coalesce(sum(st.amount) FILTER (WHERE greatest(st.on_date, i.issue_date) <= %(as_of)s), 0) AS open
+    FROM invoices i LEFT JOIN settlements st USING (account, invoice_id)
+    WHERE i.issue_date <= %(as_of)s
+    GROUP BY i.account, i.invoice_id, i.due_date, i.amount, i.issue_date
+)
+SELECT
+    {buckets},
+    (SELECT coalesce(sum(open), 0) FROM open_items),
+    (SELECT coalesce(sum(amount), 0) FROM payments WHERE received <= %(as_of)s)
+      - (SELECT coalesce(sum(al.amount), 0) FROM allocations al JOIN invoices i USING (account, invoice_id)
+         WHERE greatest(al.on_date, i.issue_date) <= %(as_of)s),
+    (SELECT coalesce(sum(d.amount), 0) FROM disputes d LEFT JOIN resolutions r USING (account, dispute_id)
+     WHERE d.opened <= %(as_of)s AND (r.resolved IS NULL OR r.resolved > %(as_of)s))
+"""
+
+
+def on_the_fly_sql(events_table: str, boundaries: Sequence[int]) -> str:
+    days = "(%(as_of)s - due_date)"
+    conditions = [f"{days} <= 0"]
+    low = 1
+    for high in boundaries:
+        conditions.append(f"{days} BETWEEN {low} AND {high}")
+        low = high + 1
+    conditions.append(f"{days} > {boundaries[-1]}")
+    buckets = ",\n    ".join(
+        f"(SELECT coalesce(sum(open), 0) FROM open_items WHERE {condition})" for condition in conditions
+    )
+    return ON_THE_FLY.format(events=events_table, buckets=buckets)
+
+
+def on_the_fly_totals(database_url: str, events_table: str, as_of: date) -> tuple[dict[str, str], float]:
+    labels = [*bucket_labels(DEFAULT_BOUNDARIES), "total", "unapplied_cash", "disputed"]
+    with psycopg.connect(database_url) as conn:
+        started = time.perf_counter()
+        row = conn.execute(on_the_fly_sql(events_table, DEFAULT_BOUNDARIES), {"as_of": as_of}).fetchone()
+        elapsed = time.perf_counter() - started
+    assert row is not None
+    return {label: str(to_cents(Decimal(value))) for label, value in zip(labels, row, strict=True)}, elapsed
+
+
+# -- report ---------------------------------------------------------------------------------------------
+
+
+def print_table(results: list[Result]) -> None:
+    width = max(len(r.name) for r in results)
+    print(f"\n{'measure':<{width}}  {'figure':<44}  {'target':<22}  result")
+    for r in results:
+        verdict = "info" if r.passed is None else ("PASS" if r.passed else "FAIL")
+        print(f"{r.name:<{width}}  {r.figure:<44}  {r.target:<22}  {verdict}")
+
+
+def latency_result(name: str, spent: list[float], p99_target: float | None) -> Result:
+    p50, p99 = percentile(spent, 50), percentile(spent, 99)
+    figure = f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  (n={len(spent)})"
+    if p99_target is None:
+        return Result(name, figure, "", None)
+    return Result(name, figure, f"p99 < {p99_target:g} ms", p99 < p99_target)
+
+
+def run(shape: Shape, profile: bool, autoanalyze: bool) -> list[Result]:
+    results: list[Result] = []
+    rng = random.Random(shape.seed)
+    print(f"portfolio: {shape.accounts:,} accounts, ~{shape.events:,} facts, "
+          f"{shape.start} to {shape.end}, seed {shape.seed}", flush=True)  # fmt: skip
+    with throwaway_database() as url:
+        ledger = Ledger(eventstore_env(url))
+        try:
+            count, in_record, overall = ingest(ledger, shape)
+            ingest_rate = count / in_record
+            print(f"ingest: {count:,} facts; Ledger.record {in_record:.1f}s = {ingest_rate:,.0f} facts/s "
+                  f"(with generating and parsing: {overall:.1f}s = {count / overall:,.0f}/s)", flush=True)  # fmt: skip
+            migrate(url)
+            analyze(url)
+            projection = ReadModelProjection(ledger, sync_engine(url), ledger.clock)
+            with autoanalyzed(url, autoanalyze) as statistics:
+                projected, elapsed = catch_up(projection, profile)
+            catch_up_rate = projected / elapsed
+            print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s "
+                  f"({statistics})", flush=True)  # fmt: skip
+            projection.engine.dispose()
+            analyze(url)
+            events_table = ledger.store.events_table_name
+        finally:
+            ledger.close()
+        results.append(Result("ingest (Ledger.record, 500/batch)", f"{ingest_rate:,.0f} facts/s", "", None))
+        results.append(Result(
+            "projection catch-up from zero", f"{catch_up_rate:,.0f} events/s",
+            f">= ingest ({ingest_rate:,.0f}/s)", catch_up_rate >= ingest_rate,
+        ))  # fmt: skip
+        with served(url, project_in_process=False) as (base, _):
+            check_still_projected(url, projected)
+            latencies = view_latencies(base, shape, rng)
+            checked = [shape.end, shape.end - timedelta(days=200), shape.start + timedelta(days=45)]
+            from_view = {d: view_totals(base, d) for d in checked}
+        targets: dict[str, float | None] = {
+            "account summary": ACCOUNT_P99_MS, "account aging": ACCOUNT_P99_MS,
+            "portfolio aging totals": PORTFOLIO_P99_MS, "portfolio aging, 500-row page": None,
+            "portfolio DSO (countback)": PORTFOLIO_P99_MS, "top-20 exposure": ACCOUNT_P99_MS,
+        }  # fmt: skip
+        for name, spent in latencies.items():
+            results.append(latency_result(name, spent, targets[name]))
+        baseline_ms = []
+        for as_of in checked:
+            totals, seconds = on_the_fly_totals(url, events_table, as_of)
+            baseline_ms.append(seconds * 1000)
+            same = totals == from_view[as_of]
+            print(f"on the fly at {as_of}: {seconds:.2f}s, totals {'match the view' if same else 'DIFFER'}"
+                  + ("" if same else f"\n  sql:  {totals}\n  view: {from_view[as_of]}"), flush=True)  # fmt: skip
+            results.append(Result(f"on-the-fly totals = view at {as_of}", "same" if same else "DIFFERENT",
+                                  "same totals", same))  # fmt: skip
+        view_p50 = percentile(latencies["portfolio aging totals"], 50)
+        baseline = percentile(baseline_ms, 50)
+        results.append(Result("on-the-fly aging from the log (SQL)", f"p50 {baseline:,.0f} ms (n={len(baseline_ms)})",
+                              "", None))  # fmt: skip
+        ratio = baseline / view_p50
+        results.append(Result("ratio on-the-fly / view (p50)", f"{ratio:,.0f}x", f">= {BASELINE_RATIO:g}x",
+                              ratio >= BASELINE_RATIO))  # fmt: skip
+    return results
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.portfolio", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=_env_int("O2C_BENCH_EVENTS") or 1_000_000)
+    parser.add_argument("--accounts", type=int, default=_env_int("O2C_BENCH_ACCOUNTS"))
+    parser.add_argument("--seed", type=int, default=_env_int("O2C_BENCH_SEED") or Shape.seed)
+    parser.add_argument("--profile", action="store_true", help="profile the catch-up with cProfile")
+    parser.add_argument("--no-autoanalyze", action="store_true",
+                        help="where the server has autovacuum off, do not emulate its ANALYZE during the catch-up")
+    args = parser.parse_args(argv)
+    accounts = args.accounts or max(args.events // 100, 10)
+    shape = Shape(accounts=accounts, events=args.events, seed=args.seed)
+    started = time.perf_counter()
+    results = run(shape, args.profile, not args.no_autoanalyze)
+    print_table(results)
+    print(f"\n(bench took {time.perf_counter() - started:.0f}s)")
+
+
+if __name__ == "__main__":
+    main()
