@@ -42,8 +42,8 @@ def app_from_env() -> Any:
     from o2c.api.auth import Keyring
     from o2c.config import Settings
 
-    project = os.environ.get("O2C_BENCH_PROJECT_IN_PROCESS", "1") == "1"
-    return create_app(Settings.from_env(), Keyring.parse(f"{TOKEN}=admin"), project_in_process=project)
+    projection = os.environ.get("O2C_BENCH_PROJECTION", "process")
+    return create_app(Settings.from_env(), Keyring.parse(f"{TOKEN}=admin"), projection=projection)  # type: ignore[arg-type]
 
 
 def _free_port() -> int:
@@ -54,14 +54,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, *, project_in_process: bool = True) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def served(
+    database_url: str, *, project_in_process: bool = True, projection: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The real app served by uvicorn in a child process (its own interpreter,
     as in production), on a free loopback port: yields its base URL and process."""
     port = _free_port()
     env = {
         **os.environ,
         "O2C_DATABASE_URL": database_url,
-        "O2C_BENCH_PROJECT_IN_PROCESS": "1" if project_in_process else "0",
+        # As `o2c serve` runs by default (a projector process beside the API), or with none.
+        "O2C_BENCH_PROJECTION": projection or ("process" if project_in_process else "none"),
     }
     command = [sys.executable, "-m", "uvicorn", "bench._support:app_from_env", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 from datetime import date
 from typing import Any
@@ -23,7 +24,7 @@ def serve(args: argparse.Namespace) -> None:
         token = keyring.add_generated_admin()
         # Printed once; only its hash is kept, so a restart makes a new one.
         print(f"\n  o2c admin token (printed once, not stored): {token}\n", flush=True)
-    app = create_app(settings, keyring)
+    app = create_app(settings, keyring, projection=args.projection)
     # Objects that live for a whole batch get promoted and set off full collections
     # over the heap (15-20% of ingestion's CPU): freeze what start-up made, and
     # collect the young generation less often.
@@ -60,11 +61,21 @@ def project(args: argparse.Namespace) -> None:
 
     projection = _projection()
     print(f"projecting from position {projection.position()}", flush=True)
+    backoff = 0.05
     while True:
-        if projection.run_once() == 0:
+        try:
+            processed = projection.run_once()
+            backoff = 0.05
+        except Exception:
+            # As the in-process runner: log, wait, and try the same batch again.
+            logging.getLogger("o2c.projections").exception("projection failed; retrying in %.2fs", backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+            continue
+        if processed == 0:
             if args.once:
                 return
-            time.sleep(0.2)
+            time.sleep(args.poll)
 
 
 def rebuild(_: argparse.Namespace) -> None:
@@ -140,10 +151,17 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd = commands.add_parser("serve", help="run the API (with the projections in-process)")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument(
+        "--projection",
+        choices=("process", "thread", "none"),
+        default="process",
+        help="run the projections in a child process (default), a thread, or not at all (o2c project elsewhere)",
+    )
     serve_cmd.set_defaults(run=serve)
     commands.add_parser("migrate", help="create or upgrade the read model's tables").set_defaults(run=migrate)
     project_cmd = commands.add_parser("project", help="run the projections alone")
     project_cmd.add_argument("--once", action="store_true", help="stop when caught up")
+    project_cmd.add_argument("--poll", type=float, default=0.2, help="seconds between looks at the log when idle")
     project_cmd.set_defaults(run=project)
     commands.add_parser("rebuild", help="drop the read model and replay the log").set_defaults(run=rebuild)
     demo_cmd = commands.add_parser("demo", help="seed a realistic sample portfolio (DEMO-0001 …)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
 
@@ -15,6 +16,7 @@ from o2c.api.routes.ops import Metrics
 from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
 from o2c.projections.database import async_engine, migrate, sync_engine
+from o2c.projections.process import ProjectorProcess
 from o2c.projections.projector import ReadModelProjection
 from o2c.projections.runner import ProjectionThread
 
@@ -24,13 +26,17 @@ def create_app(
     keyring: Keyring,
     ledger: Ledger | None = None,
     *,
-    project_in_process: bool = True,
+    projection: Literal["thread", "process", "none"] = "thread",
 ) -> FastAPI:
     ledger = ledger or Ledger(eventstore_env(settings.database_url))
     migrate(settings.database_url)
     engine = sync_engine(settings.database_url)
-    projection = ReadModelProjection(ledger, engine, ledger.clock, settings.risk_weights)
-    runner = ProjectionThread(projection) if project_in_process else None
+    read_model = ReadModelProjection(ledger, engine, ledger.clock, settings.risk_weights)
+    runner: ProjectionThread | ProjectorProcess | None = None
+    if projection == "thread":
+        runner = ProjectionThread(read_model)
+    elif projection == "process":
+        runner = ProjectorProcess(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,16 +49,16 @@ def create_app(
             if runner is not None:
                 runner.stop()
             await app.state.views.dispose()
-            projection.engine.dispose()
+            read_model.engine.dispose()
 
     app = FastAPI(title="o2c", version="0.1.0", summary="Order-to-cash and credit management ledger", lifespan=lifespan)
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.ledger = ledger
-    app.state.projection = projection
+    app.state.projection = read_model
     app.state.runner = runner
     app.state.views = async_engine(settings.database_url)
-    app.state.metrics = Metrics(ledger, projection, runner)
+    app.state.metrics = Metrics(ledger, read_model, runner)
     problems.install(app)
     for module in (events, audit, views, penalties, collections, reports, ops):
         app.include_router(module.router)

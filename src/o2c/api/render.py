@@ -9,6 +9,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+import orjson
+from starlette.responses import Response
+
 from o2c.api.problems import Problem, field_error
 from o2c.domain.money import to_cents
 
@@ -21,6 +24,14 @@ def money(amount: Decimal) -> str:
 
 def percent(ratio: Decimal | None) -> str | None:
     return None if ratio is None else str((ratio * 100).quantize(TENTH, rounding=ROUND_HALF_EVEN))
+
+
+def json_response(body: Any) -> Response:
+    """A view's body as JSON, written by orjson. Returned as is, FastAPI would first
+    walk it with `jsonable_encoder` (or validate it against `dict[str, Any]`): a
+    quarter of a 500-row aging page's time. Bodies hold only JSON types (figures
+    are already strings), so the bytes are those FastAPI would have sent."""
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
@@ -289,16 +289,20 @@ class ReadModelProjection:
 def _alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
     """(account, type, subject) -> whether its alert is open, for the conditions
     given that have one. Read from the read model, not kept: another projector's
-    sweep may have raised it."""
+    sweep may have raised it. By account (the alerts' index), filtered here."""
     a = schema.alerts.c
-    keys = sorted({(c.account, c.type, c.subject) for c in conditions})
+    wanted = {(c.account, c.type, c.subject) for c in conditions}
+    accounts = sorted({c.account for c in conditions})
     found: dict[tuple[str, str, str], bool] = {}
-    for start in range(0, len(keys), 500):
+    for start in range(0, len(accounts), 1000):
         rows = conn.execute(
-            select(a.account, a.type, a.subject, a.cleared_at)
-            .where(tuple_(a.account, a.type, a.subject).in_(keys[start : start + 500]))
-        )  # fmt: skip
-        found.update({(r.account, r.type, r.subject): r.cleared_at is None for r in rows})
+            select(a.account, a.type, a.subject, a.cleared_at).where(
+                a.account.in_(accounts[start : start + 1000]), a.type.in_(("overdue", "promise_broken"))
+            )
+        )
+        for r in rows:
+            if (r.account, r.type, r.subject) in wanted:
+                found[(r.account, r.type, r.subject)] = r.cleared_at is None
     return found
 
 
