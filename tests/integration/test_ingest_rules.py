@@ -123,3 +123,27 @@ def test_orders_count_until_invoiced_or_cancelled(service: Service) -> None:
     state = service.state("C-1001").json()
     assert (state["uninvoiced"], state["exposure"]) == ("0.00", "400.00")
     assert service.state("C-1001", as_of="2026-03-05").json()["uninvoiced"] == "600.00"
+
+
+def test_the_answer_tells_which_alerts_the_batch_raised(service: Service) -> None:
+    first = service.post({"events": [opened("C-9", credit_limit="1000.00"),
+                                     envelope("o-1", "OrderPlaced", "C-9", order_id="O-1", amount="950.00",
+                                              order_date="2026-03-01")]})  # fmt: skip
+    assert first.status_code == 201, first.text
+    assert [(a["type"], a["details"]["exposure"]) for a in first.json()["alerts"]] == [("limit_near", "950.00")]
+    beyond = service.post(envelope("o-2", "OrderPlaced", "C-9", order_id="O-2", amount="100.00",
+                                   order_date="2026-03-02"))  # fmt: skip
+    assert beyond.status_code == 201  # recorded, not refused
+    assert [a["type"] for a in beyond.json()["alerts"]] == ["limit_exceeded"]  # limit_near held already
+    rated = service.post({"events": [
+        envelope("r-1", "RatingChanged", "C-9", agency="Coface", score="7"),
+        envelope("r-2", "RatingChanged", "C-9", agency="Coface", score="5"),
+        invoice("F-1", "100.00", account="C-9"),
+        envelope("d-1", "DisputeOpened", "C-9", dispute_id="D-1", invoice_id="F-1", amount="10.00",
+                 reason="price", opened_date="2026-03-05"),
+    ]})  # fmt: skip
+    told = [(a["type"], a["subject"], a["severity"]) for a in rated.json()["alerts"]]
+    assert told == [("rating_downgraded", "C-9", "high"), ("dispute_opened", "D-1", "medium")]
+    again = service.post(envelope("o-2", "OrderPlaced", "C-9", order_id="O-2", amount="100.00",
+                                  order_date="2026-03-02"))  # fmt: skip
+    assert again.status_code == 200 and again.json()["alerts"] == []

@@ -25,6 +25,7 @@ from o2c.adapters.transcoder import OrjsonTranscoder
 from o2c.domain.account import CustomerAccount
 from o2c.domain.errors import Conflict, NotFound, RuleViolation
 from o2c.domain.facts import DATED_ON_RECORDING, OPENING_FACT, RECORDED_BY
+from o2c.ledger import raised
 from o2c.ledger.envelope import Envelope, Outcome, Rejected
 
 MAX_ATTEMPTS = 8
@@ -60,11 +61,17 @@ class Ledger(Application[str]):
     def record(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
         """Records a batch atomically; raises Rejected naming the first fact
         that breaks a rule (and records nothing)."""
+        return self.record_and_tell(envelopes, tell=False)[0]
+
+    def record_and_tell(
+        self, envelopes: Sequence[Envelope], *, tell: bool = True
+    ) -> tuple[list[Outcome], list[dict[str, Any]]]:
+        """As `record`, and (with `tell`) the alerts the batch raised (see `raised`)."""
         with self.write_lock:
             for attempt in range(MAX_ATTEMPTS):
                 trust_live = attempt == 0
                 try:
-                    outcomes = self._record_once(envelopes, trust_live)
+                    told = self._record_once(envelopes, trust_live, tell)
                 except IntegrityError:
                     # Another writer recorded on these accounts (or these event ids)
                     # first: start again from what is stored now.
@@ -78,18 +85,21 @@ class Ledger(Application[str]):
                 else:
                     for listener in self.on_recorded:
                         listener()
-                    return outcomes
+                    return told
             raise ConcurrentWriters(f"gave up after {MAX_ATTEMPTS} attempts")
 
-    def _record_once(self, envelopes: Sequence[Envelope], trust_live: bool) -> list[Outcome]:
+    def _record_once(
+        self, envelopes: Sequence[Envelope], trust_live: bool, tell: bool
+    ) -> tuple[list[Outcome], list[dict[str, Any]]]:
         known = self.store.select_receipts([e.event_id for e in envelopes])
         touched = self._accounts([e.account for e in envelopes if e.event_id not in known], trust_live)
+        today = self.clock().date()
+        earlier = {code: raised.before(account, today) for code, account in touched.items()} if tell else {}
         events: list[DomainEventProtocol[str]] = []
         receipts: list[Receipt] = []
         # (event_id, status, its position if recorded before this batch)
         outcomes: list[tuple[str, Literal["recorded", "duplicate"], int | None]] = []
         in_batch: dict[str, Receipt] = {}
-        today = self.clock().date()
         try:
             for index, envelope in enumerate(envelopes):
                 prior = known.get(envelope.event_id) or in_batch.get(envelope.event_id)
@@ -115,7 +125,8 @@ class Ledger(Application[str]):
             self._forget(touched)
             raise
         self._keep(touched)
-        return [Outcome(e, status, positions[e] if at is None else at) for e, status, at in outcomes]
+        alerts = raised.raised(earlier, touched, events, today) if tell and events else []
+        return [Outcome(e, status, positions[e] if at is None else at) for e, status, at in outcomes], alerts
 
     def _store(self, events: list[DomainEventProtocol[str]], receipts: list[Receipt]) -> dict[str, int]:
         """Writes the events, in the batch's order, with their receipts; returns

@@ -36,7 +36,7 @@ async def post_events(request: Request) -> Response:
     envelopes, is_batch = parse_body(body)
     ledger: Ledger = request.app.state.ledger
     try:
-        outcomes = await run_in_threadpool(ledger.record, envelopes)
+        outcomes, alerts = await run_in_threadpool(ledger.record_and_tell, envelopes)
     except Rejected as rejected:
         request.app.state.metrics.facts.labels("rejected").inc(len(envelopes))
         raise violation_problem(rejected.violation, f"events[{rejected.index}]." if is_batch else "") from None
@@ -47,7 +47,7 @@ async def post_events(request: Request) -> Response:
     request.app.state.metrics.facts.labels("duplicate").inc(len(outcomes) - recorded)
     payload: dict[str, Any] = {
         "results": [{"event_id": o.event_id, "status": o.status, "position": o.position} for o in outcomes],
-        "alerts": [],
+        "alerts": alerts,
     }
     # A repost that records nothing is answered 200, as SPEC says of duplicates.
     return Response(orjson.dumps(payload), status_code=201 if recorded else 200, media_type="application/json")
