@@ -3,6 +3,7 @@ embedded default, the projection running in a background thread."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -58,6 +59,7 @@ def create_app(
     app.state.projection = read_model
     app.state.runner = runner
     app.state.views = async_engine(settings.database_url)
+    app.state.agendas = OrderedDict()  # the agendas worked out lately, by (date, read-model position)
     app.state.metrics = Metrics(ledger, read_model, runner)
     problems.install(app)
     for module in (events, audit, views, penalties, collections, reports, ops):

@@ -27,6 +27,7 @@ from o2c.domain.errors import RuleViolation
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, Scenario, Step, Version
 from o2c.ledger.admin import define_scenario, stored_scenario
 from o2c.projections import schema
+from o2c.projections.queries import projected_position
 
 router = APIRouter()
 CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
@@ -121,11 +122,9 @@ async def list_scenarios(request: Request) -> dict[str, Any]:
 async def _agenda(request: Request, on: date) -> list[AccountAgenda]:
     """The whole agenda of a day, worked out once per read-model position."""
     settings = request.app.state.settings
-    kept: OrderedDict[tuple[date, int], list[AccountAgenda]] = request.app.state.__dict__.setdefault(
-        "agendas", OrderedDict()
-    )
+    kept: OrderedDict[tuple[date, int], list[AccountAgenda]] = request.app.state.agendas
     async with request.app.state.views.connect() as conn:
-        position = (await conn.execute(select(schema.tracking.c.position))).scalar() or 0
+        position = await projected_position(conn)
         if (on, position) in kept:
             return kept[(on, position)]
         c = schema.collections.c
