@@ -62,6 +62,11 @@ def batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]
         yield chunk
 
 
+def account_code(number: int) -> str:
+    """The ERP's code of the portfolio's `number`th account (from 1)."""
+    return f"C{number:06d}"
+
+
 def money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -158,7 +163,7 @@ class _Simulation:
 
     def open_account(self, on: date, number: int) -> None:
         rng = self.rng
-        code = f"C{number:06d}"
+        code = account_code(number)
         activity = rng.lognormvariate(-0.32, 0.8)  # mean ~1: big and small customers
         behaviour = rng.random()
         if behaviour < 0.55:

@@ -20,10 +20,8 @@ import cProfile
 import os
 import pstats
 import random
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -33,7 +31,7 @@ import orjson
 import psycopg
 
 from bench._support import AUTH, percentile, served, throwaway_database
-from bench.generate import Shape, batches, portfolio
+from bench.generate import Shape, account_code, batches, portfolio
 from o2c.api.envelopes import parse_body
 from o2c.config import eventstore_env
 from o2c.domain.money import to_cents
@@ -41,7 +39,6 @@ from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
 from o2c.ledger.application import Ledger
 from o2c.projections.database import migrate, sync_engine
 from o2c.projections.projector import ReadModelProjection
-from o2c.projections.schema import VIEW_TABLES
 
 BATCH = 500  # envelopes per Ledger.record, as an ERP posts them
 ACCOUNT_CALLS, PORTFOLIO_CALLS, WARMUP = 200, 30, 5
@@ -78,40 +75,6 @@ def analyze(database_url: str) -> None:
     # What autovacuum would do after a bulk load, done now so plans are the steady state's.
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-
-
-@contextmanager
-def autoanalyzed(database_url: str, wanted: bool) -> Iterator[str]:
-    """What autovacuum's analyze does, where the server has autovacuum off: without
-    statistics the planner never learns that the read model's tables grew from
-    empty during the catch-up, and picks plans for empty tables (a scan of every
-    open alert of a type to clear one: the catch-up then slows as alerts pile up).
-    Every `autovacuum_naptime`, ANALYZE the read model's tables; yields a note."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        settings = dict(conn.execute(
-            "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'autovacuum_naptime')"
-        ).fetchall())  # fmt: skip
-    if settings["autovacuum"] == "on":
-        yield "autovacuum on"
-        return
-    if not wanted:
-        yield "autovacuum off, not emulated: no planner statistics"
-        return
-    naptime = float(settings["autovacuum_naptime"])
-    stop = threading.Event()
-
-    def analyze_every_naptime() -> None:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            while not stop.wait(naptime):
-                conn.execute(f"ANALYZE {', '.join(table.name for table in VIEW_TABLES)}")
-
-    thread = threading.Thread(target=analyze_every_naptime, name="bench-autoanalyze", daemon=True)
-    thread.start()
-    try:
-        yield f"autovacuum off on the server: emulated, ANALYZE every {naptime:g}s"
-    finally:
-        stop.set()
-        thread.join()
 
 
 def check_still_projected(database_url: str, events: int) -> None:
@@ -163,7 +126,7 @@ def as_of_dates(shape: Shape) -> list[date]:
 
 
 def view_latencies(base: str, shape: Shape, rng: random.Random) -> dict[str, list[float]]:
-    codes = [f"C{n:06d}" for n in range(1, shape.accounts + 1)]
+    codes = [account_code(n) for n in range(1, shape.accounts + 1)]
     dates = as_of_dates(shape)
 
     def some_dates(count: int) -> list[date]:
@@ -297,7 +260,7 @@ def latency_result(name: str, spent: list[float], p99_target: float | None) -> R
     return Result(name, figure, f"p99 < {p99_target:g} ms", p99 < p99_target)
 
 
-def run(shape: Shape, profile: bool, autoanalyze: bool) -> list[Result]:
+def run(shape: Shape, profile: bool) -> list[Result]:
     results: list[Result] = []
     rng = random.Random(shape.seed)
     print(f"portfolio: {shape.accounts:,} accounts, ~{shape.events:,} facts, "
@@ -312,11 +275,9 @@ def run(shape: Shape, profile: bool, autoanalyze: bool) -> list[Result]:
             migrate(url)
             analyze(url)
             projection = ReadModelProjection(ledger, sync_engine(url), ledger.clock)
-            with autoanalyzed(url, autoanalyze) as statistics:
-                projected, elapsed = catch_up(projection, profile)
+            projected, elapsed = catch_up(projection, profile)
             catch_up_rate = projected / elapsed
-            print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s "
-                  f"({statistics})", flush=True)  # fmt: skip
+            print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s", flush=True)
             projection.engine.dispose()
             analyze(url)
             events_table = ledger.store.events_table_name
@@ -369,13 +330,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accounts", type=int, default=_env_int("O2C_BENCH_ACCOUNTS"))
     parser.add_argument("--seed", type=int, default=_env_int("O2C_BENCH_SEED") or Shape.seed)
     parser.add_argument("--profile", action="store_true", help="profile the catch-up with cProfile")
-    parser.add_argument("--no-autoanalyze", action="store_true",
-                        help="where the server has autovacuum off, do not emulate its ANALYZE during the catch-up")
     args = parser.parse_args(argv)
     accounts = args.accounts or max(args.events // 100, 10)
     shape = Shape(accounts=accounts, events=args.events, seed=args.seed)
     started = time.perf_counter()
-    results = run(shape, args.profile, not args.no_autoanalyze)
+    results = run(shape, args.profile)
     print_table(results)
     print(f"\n(bench took {time.perf_counter() - started:.0f}s)")
 

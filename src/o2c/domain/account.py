@@ -194,7 +194,7 @@ class CustomerAccount(KeyedAggregate):
     @event("OrderCancelled")
     def _cancel_order(self, event_id: str, order_id: str, cancelled_date: date) -> None:
         order = self.orders[order_id]
-        order.cancelled = Movement(cancelled_date, order.uninvoiced, event_id)
+        order.cancel(Movement(cancelled_date, order.uninvoiced, event_id))
 
     # -- invoices -------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ class CustomerAccount(KeyedAggregate):
             invoice = self.invoices[allocation.invoice_id]
             effective = invoice.effective_date(on)
             invoice.settle(Movement(effective, allocation.amount, payment_id))
-            payment.allocations.append(Movement(effective, allocation.amount, invoice.invoice_id))
+            payment.allocate(Movement(effective, allocation.amount, invoice.invoice_id))
 
     # -- disputes ------------------------------------------------------------------------
 

@@ -45,26 +45,37 @@ class Totals:
         return self.outstanding + self.uninvoiced - self.unapplied_cash
 
 
+def balance_kinds(t: Totals) -> frozenset[str]:
+    """The balance conditions holding now."""
+    exposure = t.exposure
+    kinds = []
+    if exposure > t.credit_limit:
+        kinds.append("limit_exceeded")
+    if t.credit_limit > 0 and exposure >= NEAR_LIMIT * t.credit_limit:
+        kinds.append("limit_near")
+    if t.insured_limit is not None and exposure > t.insured_limit:
+        kinds.append("uninsured_exposure")
+    if t.unapplied_cash > 0:
+        kinds.append("unapplied_cash")
+    return frozenset(kinds)
+
+
+def balance_details(kind: str, t: Totals) -> dict[str, Any]:
+    exposure = str(to_cents(t.exposure))
+    if kind == "limit_exceeded":
+        return {"exposure": exposure, "credit_limit": str(to_cents(t.credit_limit))}
+    if kind == "limit_near":
+        utilization = (t.exposure / t.credit_limit * 100).quantize(Decimal("0.1"))
+        return {"exposure": exposure, "credit_limit": str(to_cents(t.credit_limit)), "utilization": str(utilization)}
+    if kind == "uninsured_exposure":
+        assert t.insured_limit is not None
+        return {"exposure": exposure, "insured_limit": str(to_cents(t.insured_limit))}
+    return {"unapplied_cash": str(to_cents(t.unapplied_cash))}
+
+
 def balance_conditions(t: Totals) -> dict[tuple[str, str], dict[str, Any]]:
     """(type, subject) -> details of each balance condition holding now."""
-    held: dict[tuple[str, str], dict[str, Any]] = {}
-    exposure = t.exposure
-    figures = {"exposure": str(to_cents(exposure)), "credit_limit": str(to_cents(t.credit_limit))}
-    if exposure > t.credit_limit:
-        held[("limit_exceeded", "")] = figures
-    if t.credit_limit > 0 and exposure >= NEAR_LIMIT * t.credit_limit:
-        held[("limit_near", "")] = {
-            **figures,
-            "utilization": str((exposure / t.credit_limit * 100).quantize(Decimal("0.1"))),
-        }
-    if t.insured_limit is not None and exposure > t.insured_limit:
-        held[("uninsured_exposure", "")] = {
-            "exposure": figures["exposure"],
-            "insured_limit": str(to_cents(t.insured_limit)),
-        }
-    if t.unapplied_cash > 0:
-        held[("unapplied_cash", "")] = {"unapplied_cash": str(to_cents(t.unapplied_cash))}
-    return held
+    return {(kind, ""): balance_details(kind, t) for kind in balance_kinds(t)}
 
 
 def alert_interval(

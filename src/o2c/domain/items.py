@@ -43,10 +43,14 @@ class Order:
     order_date: date
     invoiced: list[Movement] = field(default_factory=list)
     cancelled: Movement | None = None
+    uninvoiced: Decimal = ZERO  # what is left now, kept as it changes: read for every batch's alerts
 
-    @property
-    def uninvoiced(self) -> Decimal:
-        return self.uninvoiced_on(None)
+    def __post_init__(self) -> None:
+        self.uninvoiced = self.uninvoiced_on(None)
+
+    def cancel(self, movement: Movement) -> None:
+        self.cancelled = movement
+        self.uninvoiced -= movement.amount
 
     def consume(self, invoice_id: str, amount: Decimal, issue_date: date) -> None:
         """An invoice of this order consumes what is left of it, up to its amount.
@@ -59,6 +63,7 @@ class Order:
             self.cancelled = Movement(cancelled.effective, cancelled.amount - consumed, cancelled.source)
         else:
             consumed = min(amount, self.uninvoiced)
+            self.uninvoiced -= consumed
         if consumed > 0:
             self.invoiced.append(Movement(max(issue_date, self.order_date), consumed, invoice_id))
 
@@ -129,10 +134,14 @@ class Payment:
     amount: Decimal
     received_date: date
     allocations: list[Movement] = field(default_factory=list)
+    unapplied: Decimal = ZERO  # what is left now, kept as it changes
 
-    @property
-    def unapplied(self) -> Decimal:
-        return self.unapplied_on(None)
+    def __post_init__(self) -> None:
+        self.unapplied = self.unapplied_on(None)
+
+    def allocate(self, movement: Movement) -> None:
+        self.allocations.append(movement)
+        self.unapplied -= movement.amount
 
     def unapplied_on(self, as_of: date | None) -> Decimal:
         if as_of is not None and self.received_date > as_of:

@@ -45,6 +45,8 @@ class Ledger(Application[str]):
         # One batch at a time; admin writes (ledger/admin.py) take it too.
         self.write_lock = threading.Lock()
         self._live: OrderedDict[str, CustomerAccount] = OrderedDict()
+        # What a kept account's alerts depended on after its last batch, at that version.
+        self._told: dict[str, tuple[int, raised.Before]] = {}
         self.conflicts_retried = 0  # batches replayed after another writer won a race
         self.on_recorded: list[Callable[[], None]] = []  # e.g. wake the projection
 
@@ -94,7 +96,7 @@ class Ledger(Application[str]):
         known = self.store.select_receipts([e.event_id for e in envelopes])
         touched = self._accounts([e.account for e in envelopes if e.event_id not in known], trust_live)
         today = self.clock().date()
-        earlier = {code: raised.before(account, today) for code, account in touched.items()} if tell else {}
+        earlier = {code: self._earlier(code, account) for code, account in touched.items()} if tell else {}
         events: list[DomainEventProtocol[str]] = []
         receipts: list[Receipt] = []
         # (event_id, status, its position if recorded before this batch)
@@ -125,7 +127,10 @@ class Ledger(Application[str]):
             self._forget(touched)
             raise
         self._keep(touched)
-        alerts = raised.raised(earlier, touched, events, today) if tell and events else []
+        alerts: list[dict[str, Any]] = []
+        if tell and events:
+            alerts, now = raised.raised(earlier, touched, events)
+            self._told.update((code, (a.version, now[code])) for code, a in touched.items() if a is not None)
         return [Outcome(e, status, positions[e] if at is None else at) for e, status, at in outcomes], alerts
 
     def _store(self, events: list[DomainEventProtocol[str]], receipts: list[Receipt]) -> dict[str, int]:
@@ -187,13 +192,19 @@ class Ledger(Application[str]):
             aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)  # type: ignore[attr-defined]
         return aggregate
 
+    def _earlier(self, code: str, account: CustomerAccount | None) -> raised.Before:
+        told = self._told.get(code)
+        if account is not None and told is not None and told[0] == account.version:
+            return told[1]
+        return raised.before(account)
+
     def _keep(self, touched: dict[str, CustomerAccount | None]) -> None:
         for code, account in touched.items():
             if account is not None:
                 self._live[code] = account
                 self._live.move_to_end(code)
         while len(self._live) > LIVE_ACCOUNTS:
-            self._live.popitem(last=False)
+            self._told.pop(self._live.popitem(last=False)[0], None)
 
     def _forget(self, touched: dict[str, CustomerAccount | None]) -> None:
         # Their in-memory state may hold facts that were not recorded.

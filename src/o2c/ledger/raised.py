@@ -8,52 +8,44 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from o2c.domain.account import CustomerAccount
-from o2c.domain.alerts import SEVERITY, Totals, balance_conditions
-from o2c.domain.valuation import position
-
-Held = dict[tuple[str, str], dict[str, Any]]
+from o2c.domain.alerts import SEVERITY, Totals, balance_details, balance_kinds
+from o2c.domain.valuation import current_totals
 
 
 @dataclass(frozen=True)
 class Before:
     """What an account's alerts depend on, before a batch."""
 
-    held: Held
+    totals: Totals | None  # none before it is opened
+    held: frozenset[str]  # the balance conditions it meets
     score: Decimal | None  # the latest external rating's
 
 
-def before(account: CustomerAccount | None, today: date) -> Before:
+def before(account: CustomerAccount | None) -> Before:
     if account is None:
-        return Before({}, None)
-    return Before(held(account, today), account.rating["score"] if account.rating else None)  # type: ignore[arg-type]
-
-
-def held(account: CustomerAccount | None, today: date) -> Held:
-    """The balance conditions an account meets now (none before it is opened)."""
-    if account is None:
-        return {}
-    p = position(account, None, today)
-    totals = Totals(account.credit_limit, account.insured_limit, p.outstanding, p.uninvoiced, p.unapplied_cash,
-                    p.disputed)  # fmt: skip
-    return balance_conditions(totals)
+        return Before(None, frozenset(), None)
+    totals = Totals(account.credit_limit, account.insured_limit, *current_totals(account))
+    score = account.rating["score"] if account.rating else None
+    return Before(totals, balance_kinds(totals), score)  # type: ignore[arg-type]
 
 
 def raised(
     earlier: Mapping[str, Before],
     accounts: Mapping[str, CustomerAccount | None],
     events: Sequence[Any],
-    today: date,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Before]]:
+    """The alerts raised, and what the accounts' alerts depend on now (the next
+    batch's `earlier`, while the accounts are kept)."""
     out = []
-    for code, account in accounts.items():
-        for (kind, _), details in held(account, today).items():
-            if (kind, "") not in earlier[code].held:
-                out.append(_alert(code, kind, code, details))
+    now = {code: before(account) for code, account in accounts.items()}
+    for code, state in now.items():
+        for kind in sorted(state.held - earlier[code].held):
+            assert state.totals is not None
+            out.append(_alert(code, kind, code, balance_details(kind, state.totals)))
     scores: dict[str, Any] = {code: b.score for code, b in earlier.items()}
     for event in events:
         kind, code = type(event).__name__, event.originator_id
@@ -66,7 +58,7 @@ def raised(
                 details = {"agency": event.agency, "from": str(previous), "to": str(event.score)}
                 out.append(_alert(code, "rating_downgraded", code, details))
             scores[code] = event.score
-    return out
+    return out, now
 
 
 def _alert(code: str, kind: str, subject: str, details: dict[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,15 @@ SQLite). Every past date is a sum of dated lines up to it."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from o2c.domain.money import ZERO
@@ -20,6 +22,7 @@ from o2c.projections.units import from_units
 
 L, INV, A = schema.lines.c, schema.invoices.c, schema.accounts.c
 PR, PB = schema.portfolio_receivables.c, schema.portfolio_balances.c
+_AGING_MEASURES = ("receivable", "unapplied", "disputed")
 
 
 async def projected_position(conn: AsyncConnection) -> int:
@@ -31,17 +34,22 @@ async def account_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
     return (await conn.execute(select(schema.accounts).where(A.account == code))).first()
 
 
+async def account_with_overdue(conn: AsyncConnection, code: str, today: date) -> Row[Any] | None:
+    """The account's row and, as `overdue_units`, what is open past due on `today`
+    (every recorded fact counted): one round trip where two would do."""
+    overdue = (
+        select(func.sum(INV.open_balance))
+        .where(INV.account == A.account, INV.due_date < today, INV.open_balance > 0)
+        .scalar_subquery()
+    )
+    query = select(schema.accounts, overdue.label("overdue_units")).where(A.account == code)
+    return (await conn.execute(query)).first()
+
+
 async def collection_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
     c = schema.collections.c
     query = select(c.risk_class, c.risk, c.formal_notice_open).where(c.account == code)
     return (await conn.execute(query)).first()
-
-
-async def overdue_now(conn: AsyncConnection, code: str, today: date) -> Decimal:
-    total = await conn.scalar(
-        select(func.sum(INV.open_balance)).where(INV.account == code, INV.due_date < today, INV.open_balance > 0)
-    )
-    return from_units(total)
 
 
 async def open_invoices(conn: AsyncConnection, code: str, after: tuple[str, str] | None, limit: int) -> list[Row[Any]]:
@@ -101,30 +109,88 @@ async def balances(
     return out
 
 
-async def open_items_as_of(conn: AsyncConnection, code: str, as_of: date) -> list[tuple[Row[Any], Decimal, Decimal]]:
-    """(invoice, open balance, disputed) of one account's open invoices at `as_of`."""
-    balance = (
-        select(L.ref, func.sum(L.amount).label("units"))
-        .where(L.account == code, L.measure == "receivable", L.effective_date <= as_of)
-        .group_by(L.ref)
+@dataclass(frozen=True)
+class AccountAging:
+    items: list[tuple[str, date, Decimal, Decimal]]  # (invoice, due date, open balance, disputed), by due date
+    unapplied: Decimal
+    disputed: Decimal
+
+
+async def account_aging(conn: AsyncConnection, code: str, as_of: date) -> AccountAging | None:
+    """One account at `as_of`: its open invoices (with what is disputed on each), its
+    unapplied cash and disputed total; None if there is no such account. One round
+    trip, for a view that must answer in milliseconds: the account's row is joined
+    to its lines, so an unknown account yields no row at all."""
+    sums = (
+        select(L.measure, L.ref, func.sum(L.amount).label("units"))
+        .where(L.account == code, L.measure.in_(_AGING_MEASURES), L.effective_date <= as_of)
+        .group_by(L.measure, L.ref)
         .subquery()
     )
-    disputed = dict(
-        (
-            await conn.execute(
-                select(L.ref, func.sum(L.amount))
-                .where(L.account == code, L.measure == "disputed", L.effective_date <= as_of)
-                .group_by(L.ref)
-            )
-        ).all()
-    )
+    invoice = (sums.c.measure == "receivable") & (INV.account == A.account) & (INV.invoice_id == sums.c.ref)
+    rows = (
+        await conn.execute(
+            select(sums.c.measure, sums.c.ref, sums.c.units, INV.due_date)
+            .select_from(schema.accounts)
+            .outerjoin(sums, true())
+            .outerjoin(schema.invoices, invoice)
+            .where(A.account == code)
+            .order_by(INV.due_date, INV.invoice_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    disputed: defaultdict[str, int] = defaultdict(int)
+    unapplied = 0
+    for row in rows:
+        if row.measure == "disputed":
+            disputed[row.ref] += row.units
+        elif row.measure == "unapplied":
+            unapplied += row.units
+    items = [
+        (row.ref, row.due_date, from_units(row.units), from_units(disputed.get(row.ref)))
+        for row in rows
+        if row.measure == "receivable" and row.due_date is not None and row.units > 0
+    ]
+    return AccountAging(items, from_units(unapplied), from_units(sum(disputed.values())))
+
+
+def bucket_filters(due_date: Any, as_of: date, boundaries: Sequence[int]) -> list[ColumnElement[bool]]:
+    """Each aging bucket (`current`, `1-30`, …, `120+`) as a range of due dates, so SQL
+    sums the buckets: d days past due on `as_of` is a due date of as_of - d."""
+    edges = [as_of, *(_days_before(as_of, days) for days in boundaries)]
+    filters = [due_date >= as_of]  # 0 or fewer days past due
+    filters += [(due_date >= older) & (due_date < newer) for newer, older in itertools.pairwise(edges)]
+    filters.append(due_date < edges[-1])
+    return filters
+
+
+def _days_before(day: date, days: int) -> date:
+    # A boundary further back than the calendar goes takes in every due date.
+    return date.min if days >= (day - date.min).days else day - timedelta(days=days)
+
+
+async def aging_by_account(
+    conn: AsyncConnection, accounts: Sequence[str], as_of: date, boundaries: Sequence[int]
+) -> dict[str, tuple[list[Decimal], Decimal, Decimal]]:
+    """Per account with lines: (open balances by aging bucket, unapplied cash, disputed)
+    at `as_of`, summed by SQL (a row per account, not one per due date)."""
+    receivable = L.measure == "receivable"
+    buckets = [func.sum(L.amount).filter(receivable & f) for f in bucket_filters(L.due_date, as_of, boundaries)]
     rows = await conn.execute(
-        select(schema.invoices, balance.c.units)
-        .join(balance, (INV.invoice_id == balance.c.ref) & (INV.account == code))
-        .where(balance.c.units > 0)
-        .order_by(INV.due_date, INV.invoice_id)
+        select(
+            L.account,
+            func.sum(L.amount).filter(L.measure == "unapplied"),
+            func.sum(L.amount).filter(L.measure == "disputed"),
+            *buckets,
+        )
+        .where(L.account.in_(accounts), L.measure.in_(_AGING_MEASURES), L.effective_date <= as_of)
+        .group_by(L.account)
     )
-    return [(row, from_units(row.units), from_units(disputed.get(row.invoice_id))) for row in rows]
+    return {
+        account: ([from_units(units) for units in by_bucket], from_units(unapplied), from_units(disputed))
+        for account, unapplied, disputed, *by_bucket in rows
+    }
 
 
 async def sales_by_day(conn: AsyncConnection, code: str | None, as_of: date) -> dict[date, Decimal]:

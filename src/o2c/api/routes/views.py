@@ -17,7 +17,7 @@ from starlette.responses import Response
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.problems import Problem, field_error
-from o2c.api.render import decode_cursor, encode_cursor, money, percent
+from o2c.api.render import decode_cursor, encode_cursor, json_response, money, percent
 from o2c.api.schemas import Amount
 from o2c.domain.money import ZERO
 from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels, bucket_of
@@ -54,10 +54,14 @@ def one_decimal(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(TENTH))
 
 
+def unknown_account(code: str) -> Problem:
+    return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
+
+
 async def account_or_404(conn: Any, code: str) -> Any:
     row = await queries.account_row(conn, code)
     if row is None:
-        raise Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
+        raise unknown_account(code)
     return row
 
 
@@ -65,13 +69,14 @@ async def account_or_404(conn: Any, code: str) -> Any:
 
 
 @router.get("/v1/accounts/{account}")
-async def account_summary(request: Request, account: str) -> dict[str, Any]:
+async def account_summary(request: Request, account: str) -> Response:
     async with request.app.state.views.connect() as conn:
-        row = await account_or_404(conn, account)
-        overdue = await queries.overdue_now(conn, account, today(request))
+        row = await queries.account_with_overdue(conn, account, today(request))
+        if row is None:
+            raise unknown_account(account)
         collection = await queries.collection_row(conn, account)
     limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
-    return {
+    return json_response({
         "account": row.account,
         "name": row.name,
         "currency": row.currency,
@@ -82,13 +87,13 @@ async def account_summary(request: Request, account: str) -> dict[str, Any]:
         "exposure": money(exposure),
         "headroom": money(limit - exposure),
         "utilization": percent(exposure / limit if limit else None),
-        "overdue": money(overdue),
+        "overdue": money(from_units(row.overdue_units)),
         "disputed": money(from_units(row.disputed)),
         "risk": risk_body(row, collection),
         "insured_limit": money(from_units(row.insured_limit)) if row.insured_limit is not None else None,
         "payment_terms_days": row.payment_terms_days,
         "position": row.position,
-    }
+    })
 
 
 def risk_body(account: Any, collection: Any) -> dict[str, Any]:
@@ -180,38 +185,38 @@ async def account_aging(
     account: str,
     as_of: date | None = None,
     buckets: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     as_of = as_of or today(request)
     bounds = parse_buckets(buckets)
     labels = bucket_labels(bounds)
     async with request.app.state.views.connect() as conn:
-        await account_or_404(conn, account)
-        items = await queries.open_items_as_of(conn, account, as_of)
-        measures = (await queries.balances(conn, [account], as_of, ["unapplied", "disputed"]))[account]
+        aging = await queries.account_aging(conn, account, as_of)
+    if aging is None:
+        raise unknown_account(account)
     by_bucket = dict.fromkeys(labels, ZERO)
     listed = []
-    for invoice, balance, disputed in items:
-        overdue_days = (as_of - invoice.due_date).days
+    for invoice_id, due_date, balance, disputed in aging.items:
+        overdue_days = (as_of - due_date).days
         label = bucket_of(overdue_days, bounds, labels)
         by_bucket[label] += balance
         listed.append(
             {
-                "invoice_id": invoice.invoice_id,
-                "due_date": invoice.due_date.isoformat(),
+                "invoice_id": invoice_id,
+                "due_date": due_date.isoformat(),
                 "days_past_due": overdue_days,
                 "bucket": label,
                 "open_balance": money(balance),
                 "disputed": money(disputed),
             }
         )
-    row = aging_row(labels, by_bucket, measures["unapplied"], measures["disputed"])
-    return {
+    row = aging_row(labels, by_bucket, aging.unapplied, aging.disputed)
+    return json_response({
         "as_of": as_of.isoformat(),
         "buckets": labels,
         "rows": [{"account": account, **row}],
         "totals": row,
         "items": listed,
-    }
+    })
 
 
 @router.get("/v1/aging", response_model=None)
@@ -222,7 +227,7 @@ async def portfolio_aging(
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: str | None = None,
-) -> dict[str, Any] | Response:
+) -> Response:
     as_of = as_of or today(request)
     bounds = parse_buckets(buckets)
     labels = bucket_labels(bounds)
@@ -238,14 +243,14 @@ async def portfolio_aging(
         more = page_size is not None and len(accounts) > page_size
         accounts = accounts[:page_size] if page_size is not None else accounts
         rows = []
+        nothing = ([ZERO] * len(labels), ZERO, ZERO)  # an account with no lines yet
         for start in range(0, len(accounts), 1000):
             chunk = accounts[start : start + 1000]
-            by_due = await queries.receivables_by_due_date(conn, chunk, as_of)
-            measures = await queries.balances(conn, chunk, as_of, ["unapplied", "disputed"])
+            aged = await queries.aging_by_account(conn, chunk, as_of, bounds)
             for code in chunk:
-                aged = queries.aged(by_due.get(code, {}), as_of, bounds)
-                m = measures[code]
-                rows.append({"account": code, **aging_row(labels, aged, m["unapplied"], m["disputed"])})
+                by_bucket, unapplied, disputed = aged.get(code, nothing)
+                rows.append({"account": code, **aging_row(labels, dict(zip(labels, by_bucket, strict=True)),
+                                                          unapplied, disputed)})  # fmt: skip
         portfolio = queries.aged(
             (await queries.receivables_by_due_date(conn, None, as_of)).get(None, {}), as_of, bounds
         )
@@ -253,13 +258,13 @@ async def portfolio_aging(
     totals = aging_row(labels, portfolio, totals_m["unapplied"], totals_m["disputed"])
     if format == "csv":
         return _csv(as_of, labels, rows, totals)
-    return {
+    return json_response({
         "as_of": as_of.isoformat(),
         "buckets": labels,
         "rows": rows,
         "totals": totals,
         "next_cursor": _encode_account_cursor(accounts[-1]) if more else None,
-    }
+    })
 
 
 def _encode_account_cursor(account: str) -> str:
@@ -302,7 +307,7 @@ def _csv(as_of: date, labels: Sequence[str], rows: list[dict[str, str]], totals:
 
 
 @router.get("/v1/exposure")
-async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] = 20) -> dict[str, Any]:
+async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Response:
     a = schema.accounts.c
     async with request.app.state.views.connect() as conn:
         rows = (await conn.execute(select(schema.accounts).order_by(a.exposure.desc(), a.account).limit(top))).all()
@@ -322,7 +327,7 @@ async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] =
                 "unapplied_cash": money(from_units(r.unapplied_cash)),
             }
         )
-    return {"top": top, "accounts": listed}
+    return json_response({"top": top, "accounts": listed})
 
 
 @router.get("/v1/dso")
@@ -332,7 +337,7 @@ async def days_sales_outstanding(
     days: Annotated[int, Query(ge=1, le=365)] = 90,
     method: Literal["countback", "standard"] = "countback",
     account: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     as_of = as_of or today(request)
     async with request.app.state.views.connect() as conn:
         if account is not None:
@@ -351,7 +356,7 @@ async def days_sales_outstanding(
     }
     if account is not None:
         body["account"] = account
-    return body
+    return json_response(body)
 
 
 # -- alerts --------------------------------------------------------------------------------------
