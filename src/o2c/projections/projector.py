@@ -295,9 +295,12 @@ def _alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tu
     accounts = sorted({c.account for c in conditions})
     found: dict[tuple[str, str, str], bool] = {}
     for start in range(0, len(accounts), 1000):
+        chunk = accounts[start : start + 1000]
+        members = set(chunk)
+        subjects = sorted({c.subject for c in conditions if c.account in members})
         rows = conn.execute(
             select(a.account, a.type, a.subject, a.cleared_at).where(
-                a.account.in_(accounts[start : start + 1000]), a.type.in_(("overdue", "promise_broken"))
+                a.account.in_(chunk), a.type.in_(("overdue", "promise_broken")), a.subject.in_(subjects)
             )
         )
         for r in rows:
