@@ -115,9 +115,11 @@ def _upsert_from_json(
     conn.execute(upsert, {"rows": orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()})
 
 
-# autovacuum's own rule for when a table's statistics are stale.
+# Stale: changed by as many rows as it had at its last ANALYZE (autovacuum's rule, with
+# a scale factor of 1 rather than 0.1: plans go wrong by orders of magnitude, and
+# where autovacuum runs it keeps the finer upkeep).
 _STALE = text(
-    "SELECT s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) "
+    "SELECT s.n_mod_since_analyze > 50 + greatest(c.reltuples, 0) "
     "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = CAST(:table AS regclass)"
 )
 _STATISTICS_CHECKED: dict[tuple[int, str], float] = {}
@@ -125,11 +127,12 @@ STATISTICS_CHECK_S = 1.0
 
 
 def keep_statistics(conn: Connection, table: Table) -> None:
-    """ANALYZE a table the projection has changed by a tenth since its last ANALYZE
-    (PostgreSQL; checked once a second per table). A catch-up fills the read model
-    from empty faster than autovacuum's analyze follows (and some servers run
-    without it): plans made for the empty tables stay, e.g. clearing an alert by
-    scanning every open alert of its type, and the catch-up slows as alerts pile up."""
+    """ANALYZE a table the projection has doubled since its last ANALYZE (PostgreSQL;
+    checked once a second per table). A catch-up fills the read model from empty
+    faster than autovacuum's analyze follows (and some servers run without it):
+    plans made for the empty tables stay, e.g. clearing an alert by scanning every
+    open alert of its type, and the catch-up slows as alerts pile up (1,400 instead
+    of 2,000 events/s at 1,000,000 events)."""
     key = (id(conn.engine), table.name)
     now = time.monotonic()
     if now - _STATISTICS_CHECKED.get(key, -math.inf) < STATISTICS_CHECK_S:
