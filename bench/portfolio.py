@@ -41,7 +41,7 @@ from o2c.projections.database import migrate, sync_engine
 from o2c.projections.projector import ReadModelProjection
 
 BATCH = 500  # envelopes per Ledger.record, as an ERP posts them
-ACCOUNT_CALLS, PORTFOLIO_CALLS, WARMUP = 200, 30, 5
+ACCOUNT_CALLS, PORTFOLIO_CALLS, WARMUP = 1000, 50, 10
 ACCOUNT_P99_MS, PORTFOLIO_P99_MS, BASELINE_RATIO = 10.0, 300.0, 100.0
 
 
@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     results = run(shape, args.profile)
     print_table(results)
+    if not args.profile and any(r.passed is False and r.name.startswith("projection") for r in results):
+        print("\nthe catch-up misses its target: `--profile` prints where its time goes")
     print(f"\n(bench took {time.perf_counter() - started:.0f}s)")
 
 

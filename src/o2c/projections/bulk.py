@@ -131,8 +131,8 @@ def keep_statistics(conn: Connection, table: Table) -> None:
     checked once a second per table). A catch-up fills the read model from empty
     faster than autovacuum's analyze follows (and some servers run without it):
     plans made for the empty tables stay, e.g. clearing an alert by scanning every
-    open alert of its type, and the catch-up slows as alerts pile up (1,400 instead
-    of 2,000 events/s at 1,000,000 events)."""
+    open alert of its type, and the catch-up slows as alerts pile up (2,500 instead
+    of 4,200 events/s over 200,000 events on a server without autovacuum)."""
     key = (id(conn.engine), table.name)
     now = time.monotonic()
     if now - _STATISTICS_CHECKED.get(key, -math.inf) < STATISTICS_CHECK_S:
