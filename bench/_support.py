@@ -23,16 +23,21 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @contextmanager
-def throwaway_database(prefix: str = "o2c_bench") -> Iterator[str]:
-    """A fresh PostgreSQL database (its URL), dropped afterwards whatever happens."""
+def throwaway_database(prefix: str = "o2c_bench", keep: bool = False) -> Iterator[str]:
+    """A fresh PostgreSQL database (its URL), dropped afterwards whatever happens
+    (unless `keep`: then its URL is printed, to measure the views again)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{ADMIN_URL.rpartition('/')[0]}/{name}"
     try:
-        yield f"{ADMIN_URL.rpartition('/')[0]}/{name}"
+        yield url
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"database kept: {url}")
+        else:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def app_from_env() -> Any:
@@ -40,10 +45,13 @@ def app_from_env() -> Any:
     passes to the child process (uvicorn's `--factory` calls it)."""
     from o2c.api.app import create_app
     from o2c.api.auth import Keyring
+    from o2c.cli import tune_garbage_collection
     from o2c.config import Settings
 
     projection = os.environ.get("O2C_BENCH_PROJECTION", "process")
-    return create_app(Settings.from_env(), Keyring.parse(f"{TOKEN}=admin"), projection=projection)  # type: ignore[arg-type]
+    app = create_app(Settings.from_env(), Keyring.parse(f"{TOKEN}=admin"), projection=projection)  # type: ignore[arg-type]
+    tune_garbage_collection()  # as `o2c serve` does
+    return app
 
 
 def _free_port() -> int:

@@ -9,6 +9,12 @@ without a reference and allocated later (or not), small overpayments left
 unapplied, credit notes, disputes opened and resolved every way, limit
 changes and agency ratings.
 
+The collector works too: dunning steps of the account's scenario recorded on
+invoices still open when a step falls due (not every one: collectors fall
+behind, which is what fills the agenda), promises to pay made on a call (kept
+when the customer pays by the promised date, broken otherwise), payment plans
+for large late balances, and now and then a credit manager's risk class.
+
 The facts come out as the ERP would post them (JSON-ready envelopes with
 decimal strings and ISO dates), in business-date order across accounts. The
 generator keeps its own books of each invoice, so every fact passes the
@@ -27,15 +33,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from o2c.domain.scenarios import DEFAULT_SCENARIOS, Step
+
 Document = dict[str, Any]
 
 # Facts per order cycle and per account besides trade, measured on this
 # generator: they turn a target number of facts into an ordering rate.
-_FACTS_PER_CYCLE = 2.62
+_FACTS_PER_CYCLE = 3.4
 _FACTS_PER_ACCOUNT = 4.1
 _AGENCIES = ("Coface", "Altares", "Ellisphere")
 _RATING_LETTERS = "DCCBBBAAAA"  # score 1..10 -> letter
 _DISPUTE_REASONS = ("short delivery", "price difference", "damaged goods", "not ordered", "late delivery")
+_STEP_TAKEN = 0.35  # the share of due dunning steps a collector gets to
+_PRE_REMINDER_TAKEN = 0.2  # reminders before the due date: only for some invoices
+_PROMISE_ON_CALL = 0.3  # a call (phone step) ends with a promise to pay
+_PLAN_ABOVE = 1_000_000  # cents: late balances above this may get a payment plan
+_SCENARIO_OF_CLASS = {letter: name for name, (classes, _) in DEFAULT_SCENARIOS.items() for letter in classes}
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ class _Invoice:
     due: date
     open: int  # cents, every recorded fact counted (what the ledger checks against)
     disputed: int = 0  # open disputes
+    held_until: date | None = None  # under a promise or a plan: no dunning until then
 
 
 @dataclass
@@ -103,6 +117,7 @@ class _Customer:
     dispute: float
     credit_note: float
     agency: str
+    steps: tuple[Step, ...]  # the dunning scenario the collector follows for it
     facts: int = 0
     ids: int = 0
     to_remit: list[_Invoice] = field(default_factory=list)
@@ -188,6 +203,7 @@ class _Simulation:
             dispute=0.03,
             credit_note=0.04,
             agency=rng.choice(_AGENCIES),
+            steps=(),
         )
         monthly = customer.order_size * 30 / customer.interval
         limit = max(_thousands(monthly * (customer.terms / 30 + 1) * rng.uniform(1.0, 2.2)), 500_000)
@@ -197,7 +213,10 @@ class _Simulation:
             data["insured_limit"] = money(_thousands(limit * rng.uniform(0.5, 0.9)))
         if rng.random() < 0.3:
             data["risk_class"] = rng.choice("AABBBCCDDE")
+        customer.steps = DEFAULT_SCENARIOS[_SCENARIO_OF_CLASS[data.get("risk_class", "C")]][1]
         self.record(customer, "AccountOpened", **data)
+        if rng.random() < 0.03:
+            self.schedule(self.later(on, 60, 400), lambda d: self.reclassify(d, customer))
         self.schedule(self.later(on, 0, round(customer.interval)), lambda d: self.place_order(d, customer))
         if customer.remittance_day is not None:
             self.schedule(self._next_day_of_month(on, customer.remittance_day), lambda d: self.remit(d, customer))
@@ -262,6 +281,9 @@ class _Simulation:
             self.schedule(self.later(on, 2, 30), lambda d: self.credit(d, customer, invoice))
         if rng.random() < customer.dispute:
             self.schedule(self.later(on, 5, 45), lambda d: self.open_dispute(d, customer, invoice))
+        for step in customer.steps:
+            self.schedule(max(invoice.due + timedelta(days=step.offset_days), on),
+                          lambda d, step=step: self.dun(d, customer, invoice, step))  # fmt: skip
         paid_on = max(invoice.due + timedelta(days=round(customer.delay())), on + timedelta(days=1))
         if customer.remittance_day is not None:
             self.schedule(paid_on, lambda d: customer.to_remit.append(invoice))
@@ -278,6 +300,49 @@ class _Simulation:
         invoice.open -= amount
         self.record(customer, "CreditNoteIssued", credit_note_id=customer.next_id("A"),
                     invoice_id=invoice.invoice_id, amount=money(amount), issue_date=on.isoformat())  # fmt: skip
+
+    # -- the collector ------------------------------------------------------------------------
+
+    def dun(self, on: date, customer: _Customer, invoice: _Invoice, step: Step) -> None:
+        """A scenario step falls due on an invoice: taken if still owed and not held."""
+        rng = self.rng
+        owed = invoice.open - invoice.disputed
+        held = invoice.held_until is not None and on <= invoice.held_until
+        taken = _STEP_TAKEN if step.offset_days > 0 else _PRE_REMINDER_TAKEN
+        if owed <= 0 or held or rng.random() > taken:
+            return
+        self.record(customer, "DunningStepRecorded", step=step.action, channel=step.channel,
+                    invoice_ids=[invoice.invoice_id], step_date=on.isoformat())  # fmt: skip
+        late = on > invoice.due
+        if late and owed > _PLAN_ABOVE and step.channel == "letter" and rng.random() < 0.1:
+            self.agree_plan(on, customer, invoice, owed)
+        elif late and step.channel == "phone" and rng.random() < _PROMISE_ON_CALL:
+            self.promise(on, customer, invoice, owed)
+
+    def promise(self, on: date, customer: _Customer, invoice: _Invoice, owed: int) -> None:
+        promised = self.later(on, 5, 20)
+        invoice.held_until = promised
+        self.record(customer, "PromiseToPay", promise_id=customer.next_id("PTP"), amount=money(owed),
+                    promised_date=promised.isoformat(), invoice_ids=[invoice.invoice_id],
+                    promise_date=on.isoformat())  # fmt: skip
+        if self.rng.random() < 0.7:  # kept: paid by the promised date (the usual payment finds nothing left)
+            self.schedule(self.later(on, 1, (promised - on).days), lambda d: self.pay(d, customer, [invoice]))
+
+    def agree_plan(self, on: date, customer: _Customer, invoice: _Invoice, owed: int) -> None:
+        count = self.rng.choice((2, 3, 4))
+        share = owed // count
+        amounts = [share] * (count - 1) + [owed - share * (count - 1)]
+        dates = [on + timedelta(days=30 * (n + 1)) for n in range(count)]
+        invoice.held_until = dates[-1]
+        self.record(customer, "PaymentPlanAgreed", plan_id=customer.next_id("PLAN"),
+                    invoice_ids=[invoice.invoice_id], agreed_date=on.isoformat(),
+                    installments=[{"due_date": d.isoformat(), "amount": money(a)}
+                                  for d, a in zip(dates, amounts, strict=True)])  # fmt: skip
+
+    def reclassify(self, on: date, customer: _Customer) -> None:
+        letter = self.rng.choice("BCDDEE")
+        customer.steps = DEFAULT_SCENARIOS[_SCENARIO_OF_CLASS[letter]][1]
+        self.record(customer, "RiskClassChanged", risk_class=letter, reason="credit committee review")
 
     # -- disputes ----------------------------------------------------------------------------
 

@@ -4,13 +4,16 @@ On a throw-away PostgreSQL database: records a generated portfolio (10,000
 accounts, ~1,000,000 facts by default) through the ledger, then measures
 (a) the projection's catch-up from zero, beside the ingestion rate just seen;
 (b) the views' latency over real HTTP (the app served by uvicorn, the
-projection not running); (c) the same portfolio aging computed on the fly
-from the raw event log with one SQL query, as ERP reports compute aging from
-ledger entries — checked to give the same totals as the view.
+projection not running), and the collector's (issue 4: the agenda and the
+monthly report, bench/collections.py); (c) the same portfolio aging computed
+on the fly from the raw event log with one SQL query, as ERP reports compute
+aging from ledger entries — checked to give the same totals as the view.
 
 Smaller runs: `--events 100000` (or O2C_BENCH_EVENTS); accounts default to one
 per hundred facts (`--accounts`, O2C_BENCH_ACCOUNTS). `--profile` runs the
-catch-up under cProfile and prints where its time goes.
+catch-up under cProfile and prints where its time goes. `--keep` leaves the
+database in place (its URL printed); `--database URL` measures the views of
+such a database again, with no ingest or catch-up.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import orjson
 import psycopg
 
 from bench._support import AUTH, percentile, served, throwaway_database
+from bench.collections import collections_latencies
 from bench.generate import Shape, account_code, batches, portfolio
 from o2c.api.envelopes import parse_body
 from o2c.config import eventstore_env
@@ -77,13 +81,13 @@ def analyze(database_url: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def check_still_projected(database_url: str, events: int) -> None:
+def check_still_projected(database_url: str) -> None:
     # The served app migrates at start: a migration that empties the read model
     # (one written while the bench ran) would make every view answer 404.
     with psycopg.connect(database_url) as conn:
         accounts = conn.execute("SELECT count(*) FROM rm_accounts").fetchone()
     if not accounts or not accounts[0]:
-        raise RuntimeError(f"the read model is empty after projecting {events:,} events: did a migration reset it?")
+        raise RuntimeError("the read model is empty: did a migration reset it?")
 
 
 def catch_up(projection: ReadModelProjection, profile: bool) -> tuple[int, float]:
@@ -260,63 +264,78 @@ def latency_result(name: str, spent: list[float], p99_target: float | None) -> R
     return Result(name, figure, f"p99 < {p99_target:g} ms", p99 < p99_target)
 
 
-def run(shape: Shape, profile: bool) -> list[Result]:
+def load(url: str, shape: Shape, profile: bool) -> list[Result]:
+    """Records the portfolio, then projects it from zero: the rates of both."""
+    ledger = Ledger(eventstore_env(url))
+    try:
+        count, in_record, overall = ingest(ledger, shape)
+        ingest_rate = count / in_record
+        print(f"ingest: {count:,} facts; Ledger.record {in_record:.1f}s = {ingest_rate:,.0f} facts/s "
+              f"(with generating and parsing: {overall:.1f}s = {count / overall:,.0f}/s)", flush=True)  # fmt: skip
+        migrate(url)
+        analyze(url)
+        projection = ReadModelProjection(ledger, sync_engine(url), ledger.clock)
+        projected, elapsed = catch_up(projection, profile)
+        catch_up_rate = projected / elapsed
+        print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s", flush=True)
+        projection.engine.dispose()
+        analyze(url)
+    finally:
+        ledger.close()
+    return [
+        Result("ingest (Ledger.record, 500/batch)", f"{ingest_rate:,.0f} facts/s", "", None),
+        Result("projection catch-up from zero", f"{catch_up_rate:,.0f} events/s",
+               f">= ingest ({ingest_rate:,.0f}/s)", catch_up_rate >= ingest_rate),
+    ]  # fmt: skip
+
+
+def measure_views(url: str, shape: Shape) -> list[Result]:
+    """The views over HTTP, then the on-the-fly baseline checked against them."""
     results: list[Result] = []
     rng = random.Random(shape.seed)
+    with served(url, project_in_process=False) as (base, _):
+        check_still_projected(url)
+        latencies = view_latencies(base, shape, rng)
+        collector = collections_latencies(base, url, shape)
+        checked = [shape.end, shape.end - timedelta(days=200), shape.start + timedelta(days=45)]
+        from_view = {d: view_totals(base, d) for d in checked}
+    targets: dict[str, float | None] = {
+        "account summary": ACCOUNT_P99_MS, "account aging": ACCOUNT_P99_MS,
+        "portfolio aging totals": PORTFOLIO_P99_MS, "portfolio aging, 500-row page": None,
+        "portfolio DSO (countback)": PORTFOLIO_P99_MS, "top-20 exposure": ACCOUNT_P99_MS,
+    }  # fmt: skip
+    for name, spent in latencies.items():
+        results.append(latency_result(name, spent, targets[name]))
+    results.extend(latency_result(t.name, t.spent_ms, t.p99_target_ms) for t in collector)
+    ledger = Ledger(eventstore_env(url))
+    events_table = ledger.store.events_table_name
+    ledger.close()
+    baseline_ms = []
+    for as_of in checked:
+        totals, seconds = on_the_fly_totals(url, events_table, as_of)
+        baseline_ms.append(seconds * 1000)
+        same = totals == from_view[as_of]
+        print(f"on the fly at {as_of}: {seconds:.2f}s, totals {'match the view' if same else 'DIFFER'}"
+              + ("" if same else f"\n  sql:  {totals}\n  view: {from_view[as_of]}"), flush=True)  # fmt: skip
+        results.append(Result(f"on-the-fly totals = view at {as_of}", "same" if same else "DIFFERENT",
+                              "same totals", same))  # fmt: skip
+    view_p50 = percentile(latencies["portfolio aging totals"], 50)
+    baseline = percentile(baseline_ms, 50)
+    results.append(Result("on-the-fly aging from the log (SQL)", f"p50 {baseline:,.0f} ms (n={len(baseline_ms)})",
+                          "", None))  # fmt: skip
+    ratio = baseline / view_p50
+    results.append(Result("ratio on-the-fly / view (p50)", f"{ratio:,.0f}x", f">= {BASELINE_RATIO:g}x",
+                          ratio >= BASELINE_RATIO))  # fmt: skip
+    return results
+
+
+def run(shape: Shape, profile: bool, keep: bool = False, database: str | None = None) -> list[Result]:
     print(f"portfolio: {shape.accounts:,} accounts, ~{shape.events:,} facts, "
           f"{shape.start} to {shape.end}, seed {shape.seed}", flush=True)  # fmt: skip
-    with throwaway_database() as url:
-        ledger = Ledger(eventstore_env(url))
-        try:
-            count, in_record, overall = ingest(ledger, shape)
-            ingest_rate = count / in_record
-            print(f"ingest: {count:,} facts; Ledger.record {in_record:.1f}s = {ingest_rate:,.0f} facts/s "
-                  f"(with generating and parsing: {overall:.1f}s = {count / overall:,.0f}/s)", flush=True)  # fmt: skip
-            migrate(url)
-            analyze(url)
-            projection = ReadModelProjection(ledger, sync_engine(url), ledger.clock)
-            projected, elapsed = catch_up(projection, profile)
-            catch_up_rate = projected / elapsed
-            print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s", flush=True)
-            projection.engine.dispose()
-            analyze(url)
-            events_table = ledger.store.events_table_name
-        finally:
-            ledger.close()
-        results.append(Result("ingest (Ledger.record, 500/batch)", f"{ingest_rate:,.0f} facts/s", "", None))
-        results.append(Result(
-            "projection catch-up from zero", f"{catch_up_rate:,.0f} events/s",
-            f">= ingest ({ingest_rate:,.0f}/s)", catch_up_rate >= ingest_rate,
-        ))  # fmt: skip
-        with served(url, project_in_process=False) as (base, _):
-            check_still_projected(url, projected)
-            latencies = view_latencies(base, shape, rng)
-            checked = [shape.end, shape.end - timedelta(days=200), shape.start + timedelta(days=45)]
-            from_view = {d: view_totals(base, d) for d in checked}
-        targets: dict[str, float | None] = {
-            "account summary": ACCOUNT_P99_MS, "account aging": ACCOUNT_P99_MS,
-            "portfolio aging totals": PORTFOLIO_P99_MS, "portfolio aging, 500-row page": None,
-            "portfolio DSO (countback)": PORTFOLIO_P99_MS, "top-20 exposure": ACCOUNT_P99_MS,
-        }  # fmt: skip
-        for name, spent in latencies.items():
-            results.append(latency_result(name, spent, targets[name]))
-        baseline_ms = []
-        for as_of in checked:
-            totals, seconds = on_the_fly_totals(url, events_table, as_of)
-            baseline_ms.append(seconds * 1000)
-            same = totals == from_view[as_of]
-            print(f"on the fly at {as_of}: {seconds:.2f}s, totals {'match the view' if same else 'DIFFER'}"
-                  + ("" if same else f"\n  sql:  {totals}\n  view: {from_view[as_of]}"), flush=True)  # fmt: skip
-            results.append(Result(f"on-the-fly totals = view at {as_of}", "same" if same else "DIFFERENT",
-                                  "same totals", same))  # fmt: skip
-        view_p50 = percentile(latencies["portfolio aging totals"], 50)
-        baseline = percentile(baseline_ms, 50)
-        results.append(Result("on-the-fly aging from the log (SQL)", f"p50 {baseline:,.0f} ms (n={len(baseline_ms)})",
-                              "", None))  # fmt: skip
-        ratio = baseline / view_p50
-        results.append(Result("ratio on-the-fly / view (p50)", f"{ratio:,.0f}x", f">= {BASELINE_RATIO:g}x",
-                              ratio >= BASELINE_RATIO))  # fmt: skip
-    return results
+    if database:
+        return measure_views(database, shape)
+    with throwaway_database(keep=keep) as url:
+        return load(url, shape, profile) + measure_views(url, shape)
 
 
 def _env_int(name: str) -> int | None:
@@ -330,11 +349,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accounts", type=int, default=_env_int("O2C_BENCH_ACCOUNTS"))
     parser.add_argument("--seed", type=int, default=_env_int("O2C_BENCH_SEED") or Shape.seed)
     parser.add_argument("--profile", action="store_true", help="profile the catch-up with cProfile")
+    parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    parser.add_argument("--database", help="measure the views of a database kept by --keep (same shape)")
     args = parser.parse_args(argv)
     accounts = args.accounts or max(args.events // 100, 10)
     shape = Shape(accounts=accounts, events=args.events, seed=args.seed)
     started = time.perf_counter()
-    results = run(shape, args.profile)
+    results = run(shape, args.profile, args.keep, args.database)
     print_table(results)
     if not args.profile and any(r.passed is False and r.name.startswith("projection") for r in results):
         print("\nthe catch-up misses its target: `--profile` prints where its time goes")

@@ -13,6 +13,16 @@ from o2c.api.auth import Keyring
 from o2c.config import Settings
 
 
+def tune_garbage_collection() -> None:
+    """For a long-running server, once started. Objects that live for a whole batch
+    (or in the agenda's kept cases) get promoted and set off full collections over
+    the heap (15-20% of ingestion's CPU; reading 10,000 collection cases took 0.7 s
+    instead of 0.4): freeze what start-up made, collect the young generation less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -25,12 +35,7 @@ def serve(args: argparse.Namespace) -> None:
         # Printed once; only its hash is kept, so a restart makes a new one.
         print(f"\n  o2c admin token (printed once, not stored): {token}\n", flush=True)
     app = create_app(settings, keyring, projection=args.projection)
-    # Objects that live for a whole batch get promoted and set off full collections
-    # over the heap (15-20% of ingestion's CPU): freeze what start-up made, and
-    # collect the young generation less often.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    tune_garbage_collection()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

@@ -56,13 +56,19 @@ def step_due(invoice: CaseInvoice, steps: Sequence[Step], on: date) -> Step | No
     """The last step of the scenario come due by `on`, unless it or a later one
     was taken already. Steps missed on the way are not listed: the collector
     escalates to where the scenario stands now, not where it stood."""
-    due = [i for i, step in enumerate(steps) if invoice.due_date + timedelta(days=step.offset_days) <= on]
-    if not due:
+    # Worked out for every open invoice of the portfolio: plain loops over a few steps.
+    days_past_due = (on - invoice.due_date).days
+    last = -1
+    for i, step in enumerate(steps):
+        if step.offset_days <= days_past_due:
+            last = i
+    if last < 0:
         return None
-    taken = {action for action, day in invoice.steps_recorded if day <= on}
-    if any(step.action in taken for step in steps[due[-1] :]):
-        return None
-    return steps[due[-1]]
+    if invoice.steps_recorded:
+        later = {step.action for step in steps[last:]}
+        if any(day <= on and action in later for action, day in invoice.steps_recorded):
+            return None
+    return steps[last]
 
 
 def agenda_line(invoice: CaseInvoice, steps: Sequence[Step], on: date) -> AgendaLine | None:

@@ -33,10 +33,11 @@ class CaseInvoice:
     plan_windows: tuple[Window, ...]  # plans: agreed .. broken (excluded), or open-ended while kept
 
     def paused_on(self, on: date) -> bool:
-        return any(start <= on <= until for start, until in self.pauses)
+        return bool(self.pauses) and any(start <= on <= until for start, until in self.pauses)
 
     def under_plan_on(self, on: date) -> bool:
-        return any(start <= on and (until is None or on < until) for start, until in self.plan_windows)
+        windows = self.plan_windows
+        return bool(windows) and any(start <= on and (until is None or on < until) for start, until in windows)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -55,11 +56,13 @@ def async_engine(database_url: str) -> AsyncEngine:
     (AUTOCOMMIT): at READ COMMITTED a transaction would not give a view's statements
     one snapshot anyway, and it would cost a BEGIN and a ROLLBACK per request."""
     url = async_url(database_url)
+    # JSON columns (collection cases, alert details …) decoded by orjson: ~4x the standard library.
+    common: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, isolation_level="AUTOCOMMIT")
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **common)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, isolation_level="AUTOCOMMIT")
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, **common)
     _ping_when_idle(engine.sync_engine)
     return engine
 

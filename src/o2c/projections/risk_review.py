@@ -22,8 +22,13 @@ from o2c.domain.alerts import SEVERITY
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights, effective_risk_class, is_downgrade, risk_score
 from o2c.projections import schema
 from o2c.projections.batch import write_alerts
+from o2c.projections.bulk import upsert_rows
 
 RISK_SUBJECT = "risk_class"
+# Counts the reviews that changed a class in force (in rm_tracking): the facts'
+# position alone does not tell a reader, e.g. the agenda, that classes moved.
+REVIEWS = "risk_review"
+T = schema.tracking.c
 _WRITE = (
     update(schema.collections)
     .where(schema.collections.c.account == bindparam("k_account"))
@@ -73,6 +78,9 @@ class RiskReview:
             before = self._classes_before(conn, list(reviewed))
             conn.execute(_WRITE, [{"k_account": c, "risk_class": k, "risk": r} for c, (k, r) in reviewed.items()])
             write_alerts(conn, self._alert_changes(conn, before, reviewed, now))
+            if any(before.get(code) != risk_class for code, (risk_class, _) in reviewed.items()):
+                count = {"view": REVIEWS, "position": 1}
+                upsert_rows(conn, schema.tracking, [count], ["view"], lambda _: {"position": T.position + 1})
         return len(codes)
 
     def _classes_before(self, conn: Connection, codes: list[str]) -> dict[str, str | None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -21,18 +20,15 @@ from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.problems import Problem, field_error, violation_problem
 from o2c.api.render import decode_cursor, encode_cursor, money
-from o2c.domain.agenda import AccountAgenda, agenda, resolve_scenario
-from o2c.domain.cases import CollectionCase, from_json
+from o2c.domain.agenda import AccountAgenda
 from o2c.domain.errors import RuleViolation
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, Scenario, Step, Version
 from o2c.ledger.admin import define_scenario, stored_scenario
 from o2c.projections import schema
-from o2c.projections.queries import projected_position
 
 router = APIRouter()
 CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
                "due_date", "days_past_due", "step", "channel", "step_date", "days_late", "amount_at_risk")  # fmt: skip
-AGENDAS_KEPT = 4  # agendas worked out, by (date, read-model position): pages of one agenda reuse it
 
 
 class StepData(BaseModel):
@@ -119,33 +115,6 @@ async def list_scenarios(request: Request) -> dict[str, Any]:
 # -- the agenda ---------------------------------------------------------------------------------
 
 
-async def _agenda(request: Request, on: date) -> list[AccountAgenda]:
-    """The whole agenda of a day, worked out once per read-model position."""
-    settings = request.app.state.settings
-    kept: OrderedDict[tuple[date, int], list[AccountAgenda]] = request.app.state.agendas
-    async with request.app.state.views.connect() as conn:
-        position = await projected_position(conn)
-        if (on, position) in kept:
-            return kept[(on, position)]
-        c = schema.collections.c
-        rows = (await conn.execute(select(c.risk_class, c.case).where(c.at_risk > 0))).all()
-        stored = {
-            row.name: (tuple(row.risk_classes), tuple(Step(**s) for s in row.steps))
-            for row in await conn.execute(select(schema.scenarios))
-        }
-    cases = [_in_force(from_json(row.case), row.risk_class) for row in rows]
-    worked_out = agenda(cases, lambda case: resolve_scenario(case, stored), on, settings.agenda_risk_weights)
-    kept[(on, position)] = worked_out
-    while len(kept) > AGENDAS_KEPT:
-        kept.popitem(last=False)
-    return worked_out
-
-
-def _in_force(case: CollectionCase, reviewed: str | None) -> CollectionCase:
-    """The case's class is a credit manager's, if any; else the risk review's."""
-    return case if case.risk_class else dataclasses.replace(case, risk_class=reviewed)
-
-
 def _account_body(entry: AccountAgenda) -> dict[str, Any]:
     return {
         "account": entry.account, "name": entry.name, "currency": entry.currency,
@@ -175,7 +144,8 @@ async def collections_agenda(
     format: Literal["json", "csv"] = "json",
 ) -> dict[str, Any] | Response:
     on = date_ or request.app.state.ledger.clock().date()
-    entries = await _agenda(request, on)
+    async with request.app.state.views.connect() as conn:
+        entries = await request.app.state.agendas.of_day(conn, on)
     if format == "csv":
         return _csv(on, entries)
     start = decode_cursor(cursor)
