@@ -5,7 +5,7 @@ the agenda never needs the account's history replayed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,7 +13,12 @@ from typing import Any
 
 from o2c.domain.account import CustomerAccount
 from o2c.domain.collections import plan_broken_on, promise_broken_on
+from o2c.domain.money import ZERO
 from o2c.domain.scenarios import FORMAL_NOTICE
+
+# Facts that leave an account's collection case as it was (it holds no orders,
+# limits or ratings): the read model need not write the case again.
+LEAVE_THE_CASE = frozenset({"OrderPlaced", "OrderCancelled", "LimitChanged", "RatingChanged"})
 
 # A window in which dunning of an invoice stands still: from and until (both
 # business dates; an open-ended plan window has no until).
@@ -61,23 +66,28 @@ class CollectionCase:
     risk_class: str | None  # in force: a credit manager's class, else the computed one
     scenario: str | None  # assigned to the account; none: its class's scenario
     invoices: tuple[CaseInvoice, ...]  # oldest due first
-    commitments: tuple[Commitment, ...]
+    commitments: tuple[Commitment, ...]  # on its open invoices
 
     @property
     def broken(self) -> tuple[Commitment, ...]:
         return tuple(c for c in self.commitments if c.broken_on is not None)
 
 
-def commitments_of(account: CustomerAccount) -> tuple[Commitment, ...]:
-    """The account's promises and plans, each with the day it broke (or will)."""
+def commitments_of(account: CustomerAccount, on_invoices: Container[str] | None = None) -> tuple[Commitment, ...]:
+    """The account's promises and plans (those on one of `on_invoices`, if given),
+    each with the day it broke (or will)."""
     found = []
     for promise in account.promises.values():
+        if on_invoices is not None and not any(i in on_invoices for i in promise.invoice_ids):
+            continue
         promised = [account.invoices[i] for i in promise.invoice_ids]
         broken_on = promise_broken_on(promise, promised, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in promised)
         due_on = promise.promised_date
         found.append(Commitment("promise", promise.promise_id, broken_on, promise.invoice_ids, settled, due_on))
     for plan in account.plans.values():
+        if on_invoices is not None and not any(i in on_invoices for i in plan.invoice_ids):
+            continue
         planned = [account.invoices[i] for i in plan.invoice_ids]
         broken_on = plan_broken_on(plan, planned, account.payments)
         settled = all(invoice.open_balance == 0 for invoice in planned)
@@ -87,32 +97,39 @@ def commitments_of(account: CustomerAccount) -> tuple[Commitment, ...]:
 
 
 def collection_case(account: CustomerAccount, risk_class: str | None) -> CollectionCase:
-    commitments = commitments_of(account)
+    """The account's open invoices with the steps, promises and plans about them.
+    Settled invoices and what concerned only them are left out: the projection
+    builds a case whenever an account changes, and history only grows."""
+    open_invoices = [invoice for invoice in account.invoices.values() if invoice.open_balance > 0]
+    open_ids = {invoice.invoice_id for invoice in open_invoices}
+    commitments = commitments_of(account, open_ids)
     broken_on = {(c.kind, c.commitment_id): c.broken_on for c in commitments}
     pauses: dict[str, list[tuple[date, date]]] = {}
     windows: dict[str, list[Window]] = {}
     for promise in account.promises.values():
         for invoice_id in promise.invoice_ids:
-            pauses.setdefault(invoice_id, []).append((promise.made_date, promise.promised_date))
+            if invoice_id in open_ids:
+                pauses.setdefault(invoice_id, []).append((promise.made_date, promise.promised_date))
     for plan in account.plans.values():
         for invoice_id in plan.invoice_ids:
-            windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on[("plan", plan.plan_id)]))
+            if invoice_id in open_ids:
+                windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on[("plan", plan.plan_id)]))
     steps: dict[str, list[tuple[str, date]]] = {}
     for step in account.dunning_steps:
         for invoice_id in step.invoice_ids:
-            steps.setdefault(invoice_id, []).append((step.step, step.step_date))
+            if invoice_id in open_ids:
+                steps.setdefault(invoice_id, []).append((step.step, step.step_date))
     invoices = [
         CaseInvoice(
             invoice.invoice_id,
             invoice.due_date,
             invoice.open_balance,
-            invoice.disputed_on(None),
+            invoice.disputed_on(None) if invoice.disputes else ZERO,
             tuple(steps.get(invoice.invoice_id, ())),
             tuple(pauses.get(invoice.invoice_id, ())),
             tuple(windows.get(invoice.invoice_id, ())),
         )
-        for invoice in account.invoices.values()
-        if invoice.open_balance > 0
+        for invoice in open_invoices
     ]
     invoices.sort(key=lambda i: (i.due_date, i.invoice_id))
     return CollectionCase(

@@ -49,6 +49,13 @@ class PaymentPlan:
     agreed_date: date
 
 
+# Facts that can change whether a promise or a plan holds: the commitments
+# themselves, and what settles their invoices.
+MOVE_COMMITMENTS = frozenset(
+    {"PromiseToPay", "PaymentPlanAgreed", "PaymentReceived", "PaymentAllocated", "CreditNoteIssued", "DisputeResolved"}
+)
+
+
 def cash_received(invoices: Iterable[Invoice], payments: Mapping[str, object], since: date, until: date) -> Decimal:
     """Cash (payments, not credits) applied to these invoices in [since, until]."""
     return sum(

@@ -26,6 +26,7 @@ class Batch:
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("raise"|"clear", values), in order
     touched: dict[str, Any] = field(default_factory=dict)  # account -> as projected (alerting.Projected)
+    cases: dict[str, int] = field(default_factory=dict)  # account -> position of its last fact changing its case
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     commitments: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
+from o2c.domain.cases import LEAVE_THE_CASE
+from o2c.domain.collections import MOVE_COMMITMENTS
 from o2c.domain.money import ZERO
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 from o2c.domain.valuation import position as value
@@ -98,8 +100,8 @@ class ReadModelProjection:
                     event = self.ledger.mapper.to_domain_event(notification)
                     self._project(event, notification.id, batch)
                     last_recorded_at = event.timestamp
-                for code, projected in batch.touched.items():
-                    batch.collections[code] = case_row(projected, batch.accounts[code]["position"])
+                for code, case_position in batch.cases.items():
+                    batch.collections[code] = case_row(batch.touched[code], case_position)
                 now = self.clock()
                 conditions = batch_conditions(batch, now.date())
                 with self.engine.begin() as conn:
@@ -148,13 +150,18 @@ class ReadModelProjection:
         totals = projected.totals
         totals.credit_limit, totals.insured_limit = account.credit_limit, account.insured_limit
         at: datetime = event.timestamp
-        if type(event).__name__ == "InvoiceIssued":
+        kind = type(event).__name__
+        if kind == "InvoiceIssued":
             projected.recorded_at[event.invoice_id] = at
         for line in lines_for(event, account):
             self._add_line(batch, code, position, line, account, at)
             if line.measure != "sales":
                 setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
-        track_commitments(projected, at, batch)
+        if kind in MOVE_COMMITMENTS:
+            track_commitments(projected, at, batch)
+        if kind not in LEAVE_THE_CASE:
+            # Written at the position of the last fact that changed it, however batched.
+            batch.cases[code] = position
         event_alerts(event, projected, rating_before, batch)
         balance_alerts(projected, batch, at)
         batch.accounts[code] = account_row(projected, position)
