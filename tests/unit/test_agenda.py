@@ -21,7 +21,7 @@ from o2c.domain.agenda import (
     parse_risk_weights,
     resolve_scenario,
 )
-from o2c.domain.cases import CollectionCase, collection_case, from_json, to_json
+from o2c.domain.cases import CollectionCase, collection_case, formal_notice_open, from_json, to_json
 from o2c.domain.collections import plan_broken_on, plan_covers, promise_pauses
 from o2c.domain.errors import RuleViolation
 from o2c.domain.facts import RECORDED_BY
@@ -319,6 +319,7 @@ def test_the_agenda_never_chases_what_is_settled_disputed_promised_or_planned(da
     steps = drawn_steps(data)
     case = collection_case(account, data.draw(st.sampled_from([None, "A", "C", "E"])))
     assert from_json(json.loads(json.dumps(to_json(case)))) == case
+    assert case.formal_notice_open == formal_notice_open(account)
     for on in (some_date(data, spread=250) for _ in range(3)):
         entry = agenda_for(case, steps, on, Decimal(2))
         if entry is None:

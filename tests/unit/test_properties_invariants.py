@@ -52,6 +52,14 @@ def test_no_balance_order_or_cash_is_ever_negative(data: st.DataObject) -> None:
 
 @given(st.data())
 @PROPERTY
+def test_the_open_invoices_kept_are_exactly_those_with_a_balance(data: st.DataObject) -> None:
+    account = trade(data).account
+    assert account.open_invoices == {k: i for k, i in account.invoices.items() if i.open_balance > 0}
+    assert all(i.open_balance == i.open_balance_on(None) for i in account.invoices.values())
+
+
+@given(st.data())
+@PROPERTY
 def test_allocations_never_exceed_their_payment(data: st.DataObject) -> None:
     result = trade(data)
     allocated: dict[str, Decimal] = {}

@@ -87,6 +87,7 @@ class CustomerAccount(KeyedAggregate):
         self.rating: dict[str, object] | None = None
         self.orders: dict[str, Order] = {}
         self.invoices: dict[str, Invoice] = {}
+        self.open_invoices: dict[str, Invoice] = {}  # those with something left to pay, kept as they settle
         self.payments: dict[str, Payment] = {}
         self.credit_notes: dict[str, Movement] = {}
         self.disputes: dict[str, Dispute] = {}
@@ -225,7 +226,9 @@ class CustomerAccount(KeyedAggregate):
         due_date: date,
         order_id: str | None,
     ) -> None:
-        self.invoices[invoice_id] = Invoice(invoice_id, amount, issue_date, due_date, order_id)
+        self.invoices[invoice_id] = self.open_invoices[invoice_id] = Invoice(
+            invoice_id, amount, issue_date, due_date, order_id
+        )
         if order_id is not None:
             self.orders[order_id].consume(invoice_id, amount, issue_date)
 
@@ -246,7 +249,7 @@ class CustomerAccount(KeyedAggregate):
         invoice = self.invoices[invoice_id]
         credit = Movement(invoice.effective_date(issue_date), amount, credit_note_id)
         self.credit_notes[credit_note_id] = credit
-        invoice.settle(credit)
+        self._settle(invoice, credit)
 
     # -- cash -------------------------------------------------------------------------
 
@@ -294,12 +297,17 @@ class CustomerAccount(KeyedAggregate):
     ) -> None:
         self._apply_cash(payment_id, allocation_date, allocations)
 
+    def _settle(self, invoice: Invoice, movement: Movement) -> None:
+        invoice.settle(movement)
+        if not invoice.open_balance:
+            self.open_invoices.pop(invoice.invoice_id, None)
+
     def _apply_cash(self, payment_id: str, on: date, allocations: tuple[Allocation, ...]) -> None:
         payment = self.payments[payment_id]
         for allocation in allocations:
             invoice = self.invoices[allocation.invoice_id]
             effective = invoice.effective_date(on)
-            invoice.settle(Movement(effective, allocation.amount, payment_id))
+            self._settle(invoice, Movement(effective, allocation.amount, payment_id))
             payment.allocate(Movement(effective, allocation.amount, invoice.invoice_id))
 
     # -- disputes ------------------------------------------------------------------------
@@ -382,7 +390,7 @@ class CustomerAccount(KeyedAggregate):
         dispute.resolved_date = resolved_date
         if credited_amount > 0:
             invoice = self.invoices[dispute.invoice_id]
-            invoice.settle(Movement(invoice.effective_date(resolved_date), credited_amount, dispute_id))
+            self._settle(invoice, Movement(invoice.effective_date(resolved_date), credited_amount, dispute_id))
 
     # -- collections ------------------------------------------------------------------------
 

@@ -72,6 +72,11 @@ class CollectionCase:
     def broken(self) -> tuple[Commitment, ...]:
         return tuple(c for c in self.commitments if c.broken_on is not None)
 
+    @property
+    def formal_notice_open(self) -> bool:
+        """A formal notice was served on one of its invoices (all still open)."""
+        return any(action == FORMAL_NOTICE for i in self.invoices for action, _ in i.steps_recorded)
+
 
 def commitments_of(account: CustomerAccount, on_invoices: Container[str] | None = None) -> tuple[Commitment, ...]:
     """The account's promises and plans (those on one of `on_invoices`, if given),
@@ -100,24 +105,23 @@ def collection_case(account: CustomerAccount, risk_class: str | None) -> Collect
     """The account's open invoices with the steps, promises and plans about them.
     Settled invoices and what concerned only them are left out: the projection
     builds a case whenever an account changes, and history only grows."""
-    open_invoices = [invoice for invoice in account.invoices.values() if invoice.open_balance > 0]
-    open_ids = {invoice.invoice_id for invoice in open_invoices}
-    commitments = commitments_of(account, open_ids)
+    open_invoices = account.open_invoices
+    commitments = commitments_of(account, open_invoices)
     broken_on = {(c.kind, c.commitment_id): c.broken_on for c in commitments}
     pauses: dict[str, list[tuple[date, date]]] = {}
     windows: dict[str, list[Window]] = {}
     for promise in account.promises.values():
         for invoice_id in promise.invoice_ids:
-            if invoice_id in open_ids:
+            if invoice_id in open_invoices:
                 pauses.setdefault(invoice_id, []).append((promise.made_date, promise.promised_date))
     for plan in account.plans.values():
         for invoice_id in plan.invoice_ids:
-            if invoice_id in open_ids:
+            if invoice_id in open_invoices:
                 windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on[("plan", plan.plan_id)]))
     steps: dict[str, list[tuple[str, date]]] = {}
     for step in account.dunning_steps:
         for invoice_id in step.invoice_ids:
-            if invoice_id in open_ids:
+            if invoice_id in open_invoices:
                 steps.setdefault(invoice_id, []).append((step.step, step.step_date))
     invoices = [
         CaseInvoice(
@@ -129,7 +133,7 @@ def collection_case(account: CustomerAccount, risk_class: str | None) -> Collect
             tuple(pauses.get(invoice.invoice_id, ())),
             tuple(windows.get(invoice.invoice_id, ())),
         )
-        for invoice in open_invoices
+        for invoice in open_invoices.values()
     ]
     invoices.sort(key=lambda i: (i.due_date, i.invoice_id))
     return CollectionCase(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from o2c.domain.cases import collection_case, commitments_of, formal_notice_open, to_json
+from o2c.domain.cases import collection_case, commitments_of, to_json
 from o2c.domain.money import ZERO
 from o2c.projections.alerting import Commitment, Projected
 from o2c.projections.batch import Batch
@@ -46,6 +46,6 @@ def case_row(projected: Projected, position: int) -> dict[str, Any]:
     case = collection_case(account, account.risk_class)
     at_risk = sum((max(i.open_balance - i.disputed, ZERO) for i in case.invoices), ZERO)
     return {
-        "account": account.id, "scenario": account.scenario, "formal_notice_open": formal_notice_open(account),
+        "account": account.id, "scenario": account.scenario, "formal_notice_open": case.formal_notice_open,
         "at_risk": to_units(at_risk), "case": to_json(case), "position": position,
     }  # fmt: skip
