@@ -87,13 +87,14 @@ def rebuild(_: argparse.Namespace) -> None:
     """Drops the read model and replays the whole log into it."""
     import time
 
-    from o2c.projections.database import reset
+    from o2c.projections.database import reset, tidy
 
     projection = _projection()
     reset(projection.engine)
     started = time.perf_counter()
     count = projection.run_until_caught_up()
     elapsed = time.perf_counter() - started
+    tidy(projection.engine)
     print(f"rebuilt the read model from {count} events in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f} events/s)")
 
 

@@ -104,3 +104,19 @@ def reset(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in (*VIEW_TABLES, tracking):
             conn.execute(table.delete())
+
+
+def tidy(engine: Engine) -> None:
+    """After a bulk replay (PostgreSQL): VACUUM ANALYZE the read model. Without it the
+    views run on the empty tables' statistics and, with no visibility map, the covering
+    indexes cannot answer alone until autovacuum comes by: measured after a rebuild of
+    1,000,000 facts, one account's aging p99 24 ms instead of 3 ms, a 500-row aging page
+    159 ms instead of 32."""
+    from o2c.projections.schema import VIEW_TABLES, tracking
+
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in (*VIEW_TABLES, tracking):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {quote(table.name)}")
