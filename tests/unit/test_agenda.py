@@ -320,6 +320,11 @@ def test_the_agenda_never_chases_what_is_settled_disputed_promised_or_planned(da
     case = collection_case(account, data.draw(st.sampled_from([None, "A", "C", "E"])))
     assert from_json(json.loads(json.dumps(to_json(case)))) == case
     assert case.formal_notice_open == formal_notice_open(account)
+    regrouped: dict[str, list[tuple[str, date]]] = {}
+    for step in account.dunning_steps:
+        for invoice_id in step.invoice_ids:
+            regrouped.setdefault(invoice_id, []).append((step.step, step.step_date))
+    assert account.steps_on == regrouped
     for on in (some_date(data, spread=250) for _ in range(3)):
         entry = agenda_for(case, steps, on, Decimal(2))
         if entry is None:

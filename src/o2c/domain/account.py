@@ -93,6 +93,7 @@ class CustomerAccount(KeyedAggregate):
         self.disputes: dict[str, Dispute] = {}
         # Collections: what collectors did and agreed, and the class a credit manager set.
         self.dunning_steps: list[DunningStep] = []
+        self.steps_on: dict[str, list[tuple[str, date]]] = {}  # invoice -> (step, step date), as recorded
         self.promises: dict[str, Promise] = {}
         self.plans: dict[str, PaymentPlan] = {}
         self.scenario: str | None = None
@@ -429,6 +430,8 @@ class CustomerAccount(KeyedAggregate):
         self, event_id: str, step: str, channel: str, invoice_ids: tuple[str, ...], step_date: date, note: str | None
     ) -> None:
         self.dunning_steps.append(DunningStep(step, channel, tuple(invoice_ids), step_date, note))
+        for invoice_id in invoice_ids:
+            self.steps_on.setdefault(invoice_id, []).append((step, step_date))
 
     def promise_to_pay(
         self,

@@ -118,18 +118,13 @@ def collection_case(account: CustomerAccount, risk_class: str | None) -> Collect
         for invoice_id in plan.invoice_ids:
             if invoice_id in open_invoices:
                 windows.setdefault(invoice_id, []).append((plan.agreed_date, broken_on[("plan", plan.plan_id)]))
-    steps: dict[str, list[tuple[str, date]]] = {}
-    for step in account.dunning_steps:
-        for invoice_id in step.invoice_ids:
-            if invoice_id in open_invoices:
-                steps.setdefault(invoice_id, []).append((step.step, step.step_date))
     invoices = [
         CaseInvoice(
             invoice.invoice_id,
             invoice.due_date,
             invoice.open_balance,
             invoice.disputed_on(None) if invoice.disputes else ZERO,
-            tuple(steps.get(invoice.invoice_id, ())),
+            tuple(account.steps_on.get(invoice.invoice_id, ())),
             tuple(pauses.get(invoice.invoice_id, ())),
             tuple(windows.get(invoice.invoice_id, ())),
         )
