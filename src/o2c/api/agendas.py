@@ -1,10 +1,10 @@
 """The agendas the API works out, and what it keeps between requests to do so fast.
 
 A day's agenda is worked out from every account's collection case (the read
-model keeps each as JSON, with the log position of the account's last fact).
-Decoding 10,000 cases costs more than working the agenda out, and a case only
-changes when its account has a new fact: decoded cases are kept, and each
-agenda re-reads only those whose position moved. The worked-out agenda itself
+model keeps each as JSON, with the log position of the last fact that changed
+it). Decoding 10,000 cases costs more than working the agenda out, and few
+change between two agendas: decoded cases are kept, and each agenda re-reads
+only those whose position moved. The worked-out agenda itself
 is kept per (date, read-model position, risk reviews that changed a class), so
 a day's pages come from memory."""
 
@@ -15,11 +15,12 @@ import dataclasses
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.concurrency import run_in_threadpool
 
@@ -73,10 +74,12 @@ class Agendas:
     async def _cases_at_risk(self, conn: AsyncConnection) -> list[CollectionCase]:
         """The cases with something to chase, each with its class in force."""
         async with self._reading:
-            return await self._read_cases(conn)
+            current = (await conn.execute(select(C.account, C.position, C.risk_class).where(C.at_risk > 0))).all()
+            self._cases = await self._refreshed(conn, current)
+        return [found.in_force(row.risk_class) for row in current if (found := self._cases.get(row.account))]
 
-    async def _read_cases(self, conn: AsyncConnection) -> list[CollectionCase]:
-        current = (await conn.execute(select(C.account, C.position, C.risk_class).where(C.at_risk > 0))).all()
+    async def _refreshed(self, conn: AsyncConnection, current: Sequence[Row[Any]]) -> dict[str, _Kept]:
+        """The cases at risk now: those kept at the same position, the others read again."""
         kept = self._cases
         stale = [row.account for row in current if (k := kept.get(row.account)) is None or k.position != row.position]
         fresh: dict[str, _Kept] = {}
@@ -85,12 +88,8 @@ class Agendas:
             if len(stale) <= REREAD_ALL_ABOVE:
                 reread = reread.where(C.account.in_(stale))
             fresh = {row.account: _Kept(row.position, from_json(row.case)) for row in await conn.execute(reread)}
-        self._cases = {}
-        for row in current:
-            # Missing from both only if it stopped being at risk between the two reads.
-            if found := fresh.get(row.account) or kept.get(row.account):
-                self._cases[row.account] = found
-        return [found.in_force(row.risk_class) for row in current if (found := self._cases.get(row.account))]
+        # Missing from both only if it stopped being at risk between the two reads.
+        return {row.account: found for row in current if (found := fresh.get(row.account) or kept.get(row.account))}
 
 
 @dataclasses.dataclass

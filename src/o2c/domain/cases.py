@@ -224,7 +224,4 @@ def from_json(data: Mapping[str, Any]) -> CollectionCase:
 def formal_notice_open(account: CustomerAccount) -> bool:
     """A formal notice was served on an invoice that is still open: the credit
     decision holds new orders until it is settled."""
-    return any(
-        step.step == FORMAL_NOTICE and any(account.invoices[i].open_balance > 0 for i in step.invoice_ids)
-        for step in account.dunning_steps
-    )
+    return any(action == FORMAL_NOTICE for i in account.open_invoices for action, _ in account.steps_on.get(i, ()))

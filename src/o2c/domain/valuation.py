@@ -89,11 +89,10 @@ def current_totals(account: CustomerAccount) -> tuple[Decimal, Decimal, Decimal,
     """(outstanding, uninvoiced, unapplied cash, disputed) with every known fact
     counted: what `position(account, None, …)` sums, without building open items
     (the ledger asks it twice a batch for every account the batch touches)."""
-    invoices = account.invoices.values()
     return (
-        sum((i.open_balance for i in invoices), ZERO),
+        sum((i.open_balance for i in account.open_invoices.values()), ZERO),
         sum((o.uninvoiced for o in account.orders.values()), ZERO),
         sum((p.unapplied for p in account.payments.values()), ZERO),
-        sum((i.disputed_on(None) for i in invoices if i.disputes), ZERO),
+        # Every open dispute counts, even on an invoice settled since it was opened.
+        sum((i.disputed_on(None) for i in account.invoices.values() if i.disputes), ZERO),
     )
-
