@@ -9,11 +9,15 @@ from pydantic import ValidationError
 
 from o2c.api.problems import Problem, field_error
 from o2c.api.schemas import DATA_MODELS
+from o2c.domain.errors import Invalid
 from o2c.domain.facts import FACT_TYPES
+from o2c.domain.limits import check_account_code, check_id
+from o2c.domain.money import check_currency
 from o2c.ledger.envelope import Envelope
 
 MAX_BATCH = 1000
-_ENVELOPE_KEYS = ("event_id", "type", "account")
+# event_id is a receipt key and account a path segment: both within the ids' limits.
+_ENVELOPE_KEYS = {"event_id": check_id, "type": check_id, "account": check_account_code}
 
 
 def parse_body(body: bytes) -> tuple[list[Envelope], bool]:
@@ -61,15 +65,28 @@ def _envelope(document: Any, prefix: str, errors: list[dict[str, str]]) -> Envel
         errors.append(field_error(prefix.rstrip(".") or "body", "must be a JSON object (an event envelope)"))
         return None
     before = len(errors)
-    for key in _ENVELOPE_KEYS:
+    refused: set[str] = set()
+    for key, check in _ENVELOPE_KEYS.items():
         value = document.get(key)
-        if not isinstance(value, str) or not value.strip():
-            errors.append(field_error(prefix + key, "is required, as a non-empty string"))
-        elif len(value) > 200:
-            errors.append(field_error(prefix + key, "is longer than 200 characters"))
+        try:
+            if not isinstance(value, str) or not value.strip():
+                raise Invalid(prefix + key, "is required, as a non-empty string")
+            check(prefix + key, value)
+        except Invalid as e:
+            errors.append(field_error(e.field, e.reason))
+            refused.add(key)
     fact_type = document.get("type")
-    if isinstance(fact_type, str) and fact_type.strip() and fact_type not in DATA_MODELS:
+    if "type" not in refused and fact_type not in DATA_MODELS:
         errors.append(field_error(prefix + "type", f"unknown event type '{fact_type}'; one of {', '.join(FACT_TYPES)}"))
+    currency = document.get("currency")
+    if currency is not None:
+        # Stated beside the data, it must be an ISO code (and, when recorded, the account's).
+        try:
+            if not isinstance(currency, str):
+                raise Invalid(prefix + "currency", 'must be an ISO 4217 currency code such as "EUR"')
+            check_currency(prefix + "currency", currency)
+        except Invalid as e:
+            errors.append(field_error(e.field, e.reason))
     data = document.get("data")
     if not isinstance(data, dict):
         errors.append(field_error(prefix + "data", "is required, as a JSON object"))
@@ -83,4 +100,4 @@ def _envelope(document: Any, prefix: str, errors: list[dict[str, str]]) -> Envel
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
             errors.append(field_error(f"{prefix}data{path}", error["msg"].removeprefix("Value error, ")))
         return None
-    return Envelope(document["event_id"], fact_type, document["account"], model.typed())
+    return Envelope(document["event_id"], fact_type, document["account"], model.typed(), currency=currency)

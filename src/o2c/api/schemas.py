@@ -3,57 +3,70 @@
 Types are strict as SPEC says: amounts are decimal strings (never JSON
 numbers), dates are ISO `YYYY-MM-DD` strings. Fields SPEC does not name are
 ignored. Rules of the trade (positive amounts, references, balances) are the
-domain's to check, not these models'.
+domain's to check, not these models'; the limits of what can be held (ASCII
+numbers, the business-date window, id lengths and characters) are the domain's
+too (`o2c.domain.limits`), applied here as each value is read.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
+from o2c.domain import limits
+from o2c.domain.errors import Invalid
 from o2c.domain.items import Allocation
 
-_DECIMAL = re.compile(r"-?\d{1,18}(\.\d{1,8})?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+def _as_value_error(check: Callable[..., Any], value: Any, **options: Any) -> Any:
+    # The domain's reason, under the field pydantic names (its path in the body).
+    try:
+        return check("", value, **options)
+    except Invalid as e:
+        raise ValueError(e.reason) from None
 
 
 def _decimal_string(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError('must be a decimal string such as "1200.00", not a JSON number')
-    if not _DECIMAL.fullmatch(value):
-        raise ValueError(f'"{value}" is not a decimal amount such as "1200.00"')
-    return Decimal(value)
+    return _as_value_error(limits.check_decimal_text, value)  # type: ignore[no-any-return]
 
 
 def _iso_date(value: Any) -> date:
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or not limits.ISO_DATE_TEXT.fullmatch(value):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f'"{value}" is not a valid calendar date') from None
+    return _as_value_error(limits.check_business_date, day)  # type: ignore[no-any-return]
 
 
 def _score(value: Any) -> Decimal:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("must be a number or a decimal string")
-    if isinstance(value, int | float):
-        value = str(value)
-    try:
-        return Decimal(value)
-    except (InvalidOperation, TypeError):
-        raise ValueError("must be a number or a decimal string") from None
+    # A JSON number as written (a float by its shortest repr); a string as an amount is.
+    score = Decimal(repr(value)) if not isinstance(value, str) else _as_value_error(limits.check_decimal_text, value)
+    return _as_value_error(limits.check_score, score)  # type: ignore[no-any-return]
+
+
+def _checked(check: Callable[..., Any], **options: Any) -> AfterValidator:
+    return AfterValidator(lambda value: _as_value_error(check, value, **options))
 
 
 Amount = Annotated[Decimal, BeforeValidator(_decimal_string)]
 BusinessDate = Annotated[date, BeforeValidator(_iso_date)]
 Score = Annotated[Decimal, BeforeValidator(_score)]
-Id = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-Text = Annotated[StrictStr, Field(max_length=2000)]
+# Ids and codes: 1 to 100 printable characters, no surrounding spaces.
+Id = Annotated[StrictStr, Field(min_length=1, max_length=limits.MAX_ID_LENGTH), _checked(limits.check_id)]
+# Short words (a channel, an outcome, an agency's rating): printable, bounded.
+Label = Annotated[StrictStr, Field(min_length=1, max_length=limits.MAX_LABEL_LENGTH), _checked(limits.check_label)]
+# Free texts (reasons, notes): tabs and line breaks kept, no other control character.
+Text = Annotated[StrictStr, Field(max_length=limits.MAX_TEXT_LENGTH), _checked(limits.check_text)]
 Currency = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]
 
 
@@ -90,12 +103,12 @@ class AllocationData(BaseModel):
 
 
 class AccountOpened(FactData):
-    name: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    name: Annotated[StrictStr, Field(min_length=1, max_length=limits.MAX_NAME_LENGTH), _checked(limits.check_name)]
     currency: Currency  # type: ignore[assignment]
     credit_limit: Amount
     payment_terms_days: StrictInt | None = None
     insured_limit: Amount | None = None
-    risk_class: StrictStr | None = None
+    risk_class: Label | None = None
 
 
 class LimitChanged(FactData):
@@ -147,21 +160,21 @@ class DisputeOpened(FactData):
     dispute_id: Id
     invoice_id: Id
     amount: Amount
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+    reason: Annotated[Text, Field(min_length=1)]
     opened_date: BusinessDate
 
 
 class DisputeResolved(FactData):
     dispute_id: Id
-    outcome: StrictStr
+    outcome: Label
     resolved_date: BusinessDate
     credited_amount: Amount | None = None
 
 
 class RatingChanged(FactData):
-    agency: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agency: Label
     score: Score
-    rating: Annotated[StrictStr, Field(max_length=50)] | None = None
+    rating: Label | None = None
 
 
 # -- collections -----------------------------------------------------------------------
@@ -176,8 +189,8 @@ class InstallmentData(BaseModel):
 
 
 class DunningStepRecorded(FactData):
-    step: Annotated[StrictStr, Field(min_length=1, max_length=100)]
-    channel: StrictStr
+    step: Id  # the scenario's action it took
+    channel: Label
     invoice_ids: InvoiceIds
     note: Text | None = None
     step_date: BusinessDate | None = None
@@ -199,12 +212,12 @@ class PaymentPlanAgreed(FactData):
 
 
 class RiskClassChanged(FactData):
-    risk_class: StrictStr
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+    risk_class: Label
+    reason: Annotated[Text, Field(min_length=1)]
 
 
 class ScenarioAssigned(FactData):
-    scenario: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
+    scenario: Id | None = None
 
 
 DATA_MODELS: dict[str, type[FactData]] = {
@@ -228,3 +241,33 @@ DATA_MODELS: dict[str, type[FactData]] = {
         ScenarioAssigned,
     )
 }
+
+
+def _limits_description() -> str:
+    """The ledger's limits, as the OpenAPI description states them (README: Limits)."""
+    return f"""Every fact posted to `POST /v1/events` is checked against the ledger's limits;
+a value outside them is refused with 422 (problem+json) naming the field, and nothing is recorded.
+
+- **Amounts**: JSON strings of ASCII digits (`"1200.00"`; no exponent, no other digits),
+  below {limits.MAX_AMOUNT:,} units of the account's currency ({limits.MAX_AMOUNT_DIGITS} digits before the point),
+  with at most the currency's ISO 4217 minor unit of decimals. The read model keeps every sum
+  exactly: on PostgreSQL any sum of accepted facts (NUMERIC(38,0)); on SQLite, a 64-bit store,
+  each kept sum up to {limits.SQLITE_MAX_SUM:,} (beyond, that account's projection is parked).
+- **Scores** (`RatingChanged.score`): a JSON number or an ASCII decimal string, finite,
+  from {limits.MIN_SCORE:,} to {limits.MAX_SCORE:,}, at most {limits.SCORE_PLACES} decimal places.
+- **Business dates**: `YYYY-MM-DD` in ASCII digits, from {limits.FIRST_BUSINESS_DATE} to {limits.LAST_BUSINESS_DATE}
+  (every date field, optional ones included).
+- **Ids and codes** (`event_id`, `account`, `invoice_id`, `payment_id`, …, `scenario`, `step`):
+  1 to {limits.MAX_ID_LENGTH} characters, no control character (C0, DEL, C1, line or paragraph separator),
+  no leading or trailing space. An `account` code is a path segment: it may not hold
+  {" ".join(f"`{c}`" for c in sorted(limits.ACCOUNT_FORBIDDEN))}, be `.` or `..`, or start with `o2c:`.
+- **Names and texts**: an account's `name` up to {limits.MAX_NAME_LENGTH} characters and short labels
+  (`agency`, `rating`, `channel`, …) up to {limits.MAX_LABEL_LENGTH}, without control characters;
+  free texts (`reason`, `note`) up to {limits.MAX_TEXT_LENGTH}, where tab and line breaks are kept.
+- **References**: `ScenarioAssigned.scenario` names a shipped or stored scenario; a `currency`
+  stated on the envelope or in `data` must be the account's.
+- **Batches**: 1 to 1000 events; bodies up to `O2C_MAX_BODY_BYTES`.
+"""
+
+
+LIMITS_DESCRIPTION = _limits_description()

@@ -5,7 +5,7 @@ the fact; the `@event` methods below them only apply a fact already accepted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +15,9 @@ from o2c.domain.aggregate import KeyedAggregate
 from o2c.domain.collections import CHANNELS, DunningStep, Installment, PaymentPlan, Promise
 from o2c.domain.errors import Conflict, Invalid
 from o2c.domain.items import Allocation, Dispute, Invoice, Movement, Order, Payment
+from o2c.domain.limits import check_account_code, check_id, check_name, check_score
 from o2c.domain.money import ZERO, check_amount, check_currency
+from o2c.domain.scenarios import DEFAULT_SCENARIOS
 
 RISK_CLASSES = ("A", "B", "C", "D", "E")
 RESERVED_PREFIX = "o2c:"  # ids of o2c's own aggregates in the shared event store
@@ -41,12 +43,12 @@ class CustomerAccount(KeyedAggregate):
         insured_limit: Decimal | None = None,
         risk_class: str | None = None,
     ) -> CustomerAccount:
-        if not account.strip():
-            raise Invalid("account", "must not be blank")
+        check_account_code("account", account)
         if account.startswith(RESERVED_PREFIX):
             raise Invalid("account", f"codes starting with '{RESERVED_PREFIX}' are o2c's own (scenarios, budgets)")
         if not name.strip():
             raise Invalid("data.name", "must not be blank")
+        check_name("data.name", name)
         check_currency("data.currency", currency)
         credit_limit = check_amount("data.credit_limit", credit_limit, currency, allow_zero=True)
         if insured_limit is not None:
@@ -108,8 +110,7 @@ class CustomerAccount(KeyedAggregate):
         return check_amount(field, amount, self.currency, allow_zero=allow_zero)
 
     def check_id_is_new(self, field: str, known: Mapping[str, object], item_id: str) -> None:
-        if not item_id.strip():
-            raise Invalid(field, "must not be blank")
+        check_id(field, item_id)
         if item_id in known:
             raise Conflict(field, f"'{item_id}' is already recorded on account {self.account}")
 
@@ -164,8 +165,7 @@ class CustomerAccount(KeyedAggregate):
     def change_rating(self, event_id: str, agency: str, score: Decimal, rating: str | None = None) -> None:
         if not agency.strip():
             raise Invalid("data.agency", "must not be blank")
-        if not score.is_finite():
-            raise Invalid("data.score", "must be a finite number")
+        check_score("data.score", score)
         self._change_rating(event_id, agency, score, rating)
 
     @event("RatingChanged")
@@ -519,6 +519,13 @@ class CustomerAccount(KeyedAggregate):
     @event("ScenarioAssigned")
     def _assign_scenario(self, event_id: str, scenario: str | None) -> None:
         self.scenario = scenario
+
+
+def check_scenario_known(field: str, scenario: str, stored: Container[str]) -> None:
+    """A scenario assigned to an account is shipped or stored (by an admin)."""
+    if scenario not in DEFAULT_SCENARIOS and scenario not in stored:
+        shipped = ", ".join(DEFAULT_SCENARIOS)
+        raise Invalid(field, f"no scenario '{scenario}': one of the shipped ({shipped}) or one stored by an admin")
 
 
 def check_risk_class(field: str, risk_class: str | None) -> None:

@@ -78,7 +78,10 @@ def agenda_line(invoice: CaseInvoice, steps: Sequence[Step], on: date) -> Agenda
     step = step_due(invoice, steps, on)
     if step is None:
         return None
-    step_date = invoice.due_date + timedelta(days=step.offset_days)
+    try:
+        step_date = invoice.due_date + timedelta(days=step.offset_days)
+    except OverflowError:  # a due date recorded before the business-date window, at the calendar's end
+        step_date = date.min if step.offset_days < 0 else date.max
     return AgendaLine(
         invoice.invoice_id,
         invoice.due_date,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from o2c.domain.errors import Invalid
+from o2c.domain.limits import check_amount_size
 
 # Active ISO 4217 codes whose minor unit is not 2 (the rest use cents).
 _MINOR_UNITS_OTHER_THAN_2 = {
@@ -58,17 +59,16 @@ def check_currency(field: str, currency: str) -> str:
 
 
 def check_amount(field: str, amount: Decimal, currency: str, *, allow_zero: bool = False) -> Decimal:
-    """An amount must be finite, positive (or zero where allowed) and carry
-    no more decimal places than the currency's minor unit; it is returned
-    at the currency's scale."""
+    """An amount must be finite, positive (or zero where allowed), below the
+    ledger's maximum and carry no more decimal places than the currency's minor
+    unit; it is returned at the currency's scale."""
     if not amount.is_finite():
         raise Invalid(field, "must be a finite decimal amount")
     if amount < 0 or (amount == 0 and not allow_zero):
         raise Invalid(field, "must be zero or more" if allow_zero else "must be positive")
     places = MINOR_UNITS[currency]
     quantum = Decimal(1).scaleb(-places)
-    if amount.adjusted() > 15:
-        raise Invalid(field, "is too large")
+    check_amount_size(field, amount)
     written = amount.quantize(quantum)
     if written != amount:
         raise Invalid(field, f"has more than {places} decimal places for {currency}")

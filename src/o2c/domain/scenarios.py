@@ -15,12 +15,17 @@ from eventsourcing.domain import event
 from o2c.domain.aggregate import KeyedAggregate
 from o2c.domain.collections import CHANNELS
 from o2c.domain.errors import Invalid
+from o2c.domain.limits import check_id
 
 # Scenario ids live beside customer codes in the event store: a prefix no ERP
 # customer code may take keeps them apart.
 SCENARIO_PREFIX = "o2c:scenario:"
 FORMAL_NOTICE = "formal_notice"
 RISK_CLASSES = ("A", "B", "C", "D", "E")
+# Ten years either side of the due date: with business dates in their window,
+# every step date stays a date (and a scenario stays a collector's, not a typo's).
+MAX_OFFSET_DAYS = 3650
+MAX_STEPS = 50
 
 
 @dataclass(frozen=True)
@@ -31,17 +36,16 @@ class Step:
 
 
 def check_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
-    if not steps:
-        raise Invalid("steps", "must hold at least one step")
+    if not 1 <= len(steps) <= MAX_STEPS:
+        raise Invalid("steps", f"must hold 1 to {MAX_STEPS} steps")
     actions: set[str] = set()
     previous: int | None = None
     for i, step in enumerate(steps):
-        if not -365 <= step.offset_days <= 3650:
-            raise Invalid(f"steps[{i}].offset_days", "must be between -365 and 3650 days")
+        if not -MAX_OFFSET_DAYS <= step.offset_days <= MAX_OFFSET_DAYS:
+            raise Invalid(f"steps[{i}].offset_days", f"must be between -{MAX_OFFSET_DAYS} and {MAX_OFFSET_DAYS} days")
         if step.channel not in CHANNELS:
             raise Invalid(f"steps[{i}].channel", f"must be one of {', '.join(CHANNELS)}")
-        if not step.action.strip():
-            raise Invalid(f"steps[{i}].action", "must not be blank")
+        check_id(f"steps[{i}].action", step.action)
         if step.action in actions:
             raise Invalid(f"steps[{i}].action", f"'{step.action}' is already a step of this scenario")
         if previous is not None and step.offset_days < previous:
@@ -49,6 +53,14 @@ def check_steps(steps: Sequence[Step]) -> tuple[Step, ...]:
         actions.add(step.action)
         previous = step.offset_days
     return tuple(steps)
+
+
+def check_scenario_name(name: str) -> str:
+    """A name is a path segment of the scenario's routes and the tail of its aggregate's id."""
+    check_id("name", name)
+    if "/" in name:
+        raise Invalid("name", "must not hold '/' (it is a path segment)")
+    return name
 
 
 # A step as an event holds it: plain values the event store's transcoder knows.
@@ -81,8 +93,7 @@ class Scenario(KeyedAggregate):
 
     @classmethod
     def define(cls, name: str, event_id: str, steps: Sequence[Step], risk_classes: Sequence[str] = ()) -> Scenario:
-        if not name.strip() or len(name) > 100:
-            raise Invalid("name", "must be 1 to 100 characters")
+        check_scenario_name(name)
         return cls(name=name, event_id=event_id, steps=_recorded(steps), risk_classes=check_risk_classes(risk_classes))
 
     @event("ScenarioDefined")

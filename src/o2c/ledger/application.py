@@ -22,9 +22,10 @@ from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
 
 from o2c.adapters.recorders import PostgresLedgerRecorder, Receipt, SQLiteLedgerRecorder
 from o2c.adapters.transcoder import OrjsonTranscoder
-from o2c.domain.account import CustomerAccount
+from o2c.domain.account import CustomerAccount, check_scenario_known
 from o2c.domain.errors import Conflict, NotFound, RuleViolation
 from o2c.domain.facts import DATED_ON_RECORDING, OPENING_FACT, RECORDED_BY
+from o2c.domain.scenarios import DEFAULT_SCENARIOS, SCENARIO_PREFIX, Scenario
 from o2c.ledger import raised
 from o2c.ledger.envelope import Envelope, Outcome, Rejected
 
@@ -49,6 +50,7 @@ class Ledger(Application[str]):
         self._told: dict[str, tuple[int, raised.Before]] = {}
         self.conflicts_retried = 0  # batches replayed after another writer won a race
         self.on_recorded: list[Callable[[], None]] = []  # e.g. wake the projection
+        self._scenarios: set[str] = set()  # stored scenarios seen: one is never removed
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
@@ -96,6 +98,7 @@ class Ledger(Application[str]):
         known = self.store.select_receipts([e.event_id for e in envelopes])
         touched = self._accounts([e.account for e in envelopes if e.event_id not in known], trust_live)
         today = self.clock().date()
+        scenarios = self._stored_scenarios(envelopes)
         earlier = {code: self._earlier(code, account) for code, account in touched.items()} if tell else {}
         events: list[DomainEventProtocol[str]] = []
         receipts: list[Receipt] = []
@@ -114,7 +117,7 @@ class Ledger(Application[str]):
                     outcomes.append((envelope.event_id, "duplicate", prior.position or None))
                     continue
                 try:
-                    account = self._apply(envelope, touched, today)
+                    account = self._apply(envelope, touched, today, scenarios)
                 except RuleViolation as violation:
                     raise Rejected(index, violation) from None
                 events.extend(account.collect_events())
@@ -143,7 +146,9 @@ class Ledger(Application[str]):
         assert positions is not None, "an application recorder returns positions"
         return dict(zip((r.event_id for r in receipts), positions, strict=True))
 
-    def _apply(self, envelope: Envelope, touched: dict[str, CustomerAccount | None], today: Any) -> CustomerAccount:
+    def _apply(
+        self, envelope: Envelope, touched: dict[str, CustomerAccount | None], today: Any, scenarios: set[str]
+    ) -> CustomerAccount:
         code = envelope.account
         account = touched[code]
         data = envelope.data
@@ -151,10 +156,16 @@ class Ledger(Application[str]):
             if account is not None:
                 raise Conflict("account", f"account {code} is already open")
             account = CustomerAccount.open(account=code, event_id=envelope.event_id, **data)
+            if envelope.currency is not None:
+                account.check_currency_matches("currency", envelope.currency)
             touched[code] = account
             return account
         if account is None:
             raise NotFound("account", f"no account {code}; open it with AccountOpened first")
+        if envelope.currency is not None:
+            account.check_currency_matches("currency", envelope.currency)
+        if envelope.type == "ScenarioAssigned" and data.get("scenario") is not None:
+            check_scenario_known("data.scenario", data["scenario"], scenarios)
         dated_by = DATED_ON_RECORDING.get(envelope.type)
         if "currency" in data or dated_by is not None:
             data = dict(data)
@@ -166,6 +177,16 @@ class Ledger(Application[str]):
                 data.setdefault(dated_by, today)
         getattr(account, RECORDED_BY[envelope.type])(event_id=envelope.event_id, **data)
         return account
+
+    def _stored_scenarios(self, envelopes: Sequence[Envelope]) -> set[str]:
+        """The stored scenarios among those the batch assigns (one query for the
+        names not seen stored yet)."""
+        named = {e.data["scenario"] for e in envelopes if e.type == "ScenarioAssigned" and e.data.get("scenario")}
+        unseen = [Scenario.create_id(name) for name in named - self._scenarios - DEFAULT_SCENARIOS.keys()]
+        if unseen:
+            found = self.store.select_histories(unseen)
+            self._scenarios.update(code.removeprefix(SCENARIO_PREFIX) for code in found)
+        return self._scenarios
 
     def _accounts(self, codes: Sequence[str], trust_live: bool) -> dict[str, CustomerAccount | None]:
         """The batch's accounts (None: not open), the kept ones as kept and

@@ -24,6 +24,9 @@ class Envelope:
     account: str
     data: Mapping[str, Any]
     fingerprint: str = field(default="", compare=False)
+    # The currency stated on the envelope, beside `data`: checked against the
+    # account's like `data.currency`, and no part of the fact's content.
+    currency: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:
