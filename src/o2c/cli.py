@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import sys
 from datetime import date
 from typing import Any
@@ -64,20 +63,16 @@ def project(args: argparse.Namespace) -> None:
     """The projections alone, following the ledger (to run them apart from the API)."""
     import time
 
+    from o2c.projections.runner import Following
+
     projection = _projection()
     print(f"projecting from position {projection.position()}", flush=True)
-    backoff = 0.05
+    following = Following(projection)  # as the in-process runner: parks, or waits and retries
     while True:
-        try:
-            processed = projection.run_once()
-            backoff = 0.05
-        except Exception:
-            # As the in-process runner: log, wait, and try the same batch again.
-            logging.getLogger("o2c.projections").exception("projection failed; retrying in %.2fs", backoff)
-            time.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
-            continue
-        if processed == 0:
+        processed, wait = following.step()
+        if wait:
+            time.sleep(wait)
+        elif processed == 0:
             if args.once:
                 return
             time.sleep(args.poll)
@@ -96,6 +91,41 @@ def rebuild(_: argparse.Namespace) -> None:
     elapsed = time.perf_counter() - started
     tidy(projection.engine)
     print(f"rebuilt the read model from {count} events in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f} events/s)")
+    if parked := projection.parked:
+        # Parked as the live projection would, not stopped: the rest of the portfolio is rebuilt.
+        print(f"{len(parked)} account(s) parked: see `o2c parked list`, then `o2c parked retry`", file=sys.stderr)
+
+
+def parked(args: argparse.Namespace) -> None:
+    """Lists the parked accounts, or retries them (on the database, as `o2c project` works)."""
+    import orjson
+
+    from o2c.projections.parking import summary, summary_entry
+    from o2c.projections.retry import retry_account, retry_all
+
+    projection = _projection()
+    if args.action == "list":
+        with projection.engine.connect() as conn:
+            entries = [summary_entry(row) for row in conn.execute(summary())]
+        print(orjson.dumps({"accounts": entries}, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not args.all and not args.account:
+        sys.exit("o2c parked retry: name an ACCOUNT, or --all")
+    make = _projection_on(projection)
+    results = retry_all(make) if args.all else [r for r in [retry_account(make, args.account)] if r]
+    if not args.all and not results:
+        sys.exit(f"account {args.account} is not parked")
+    print(orjson.dumps({"retried": [r.as_dict() for r in results]}, option=orjson.OPT_INDENT_2).decode())
+    if any(r.still_parked for r in results):
+        sys.exit(3)
+
+
+def _projection_on(projection: Any) -> Any:
+    """A fresh projection (empty caches) on the same ledger and database, per retry."""
+    from o2c.projections.projector import ReadModelProjection
+
+    weights = projection.review.weights
+    return lambda: ReadModelProjection(projection.ledger, projection.engine, projection.clock, weights)
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -170,6 +200,11 @@ def main(argv: list[str] | None = None) -> None:
     project_cmd.add_argument("--poll", type=float, default=0.2, help="seconds between looks at the log when idle")
     project_cmd.set_defaults(run=project)
     commands.add_parser("rebuild", help="drop the read model and replay the log").set_defaults(run=rebuild)
+    parked_cmd = commands.add_parser("parked", help="accounts whose facts the projection could not apply")
+    parked_cmd.add_argument("action", choices=("list", "retry"))
+    parked_cmd.add_argument("account", nargs="?", help="the account to retry")
+    parked_cmd.add_argument("--all", action="store_true", help="retry every parked account")
+    parked_cmd.set_defaults(run=parked)
     demo_cmd = commands.add_parser("demo", help="seed a realistic sample portfolio (DEMO-0001 …)")
     demo_cmd.add_argument("--if-empty", action="store_true", help="only when the ledger holds no event yet")
     demo_cmd.set_defaults(run=demo)

@@ -59,6 +59,7 @@ class Settings:
     hold_days_past_due: int = 60
     max_body_bytes: int = 4 * 1024 * 1024
     read_your_writes_timeout_s: float = 5.0
+    health_max_lag_events: int = 10_000  # O2C_HEALTH_MAX_LAG_EVENTS: /health is degraded beyond
     penalty_reference_rates: tuple[tuple[date, Decimal], ...] = parse_reference_rates(DEFAULT_PENALTY_REFERENCE_RATES)
     penalty_margin_points: Decimal = LEGAL_MARGIN_POINTS
     penalty_indemnity: Decimal = LEGAL_INDEMNITY
@@ -84,6 +85,7 @@ class Settings:
             hold_days_past_due=int(env.get("O2C_HOLD_DAYS_PAST_DUE", "60")),
             max_body_bytes=int(env.get("O2C_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
             read_your_writes_timeout_s=float(env.get("O2C_AFTER_TIMEOUT_S", "5")),
+            health_max_lag_events=int(env.get("O2C_HEALTH_MAX_LAG_EVENTS", "10000")),
             risk_weights=RiskWeights.parse(env.get("O2C_RISK_WEIGHTS", "")),
             agenda_risk_weights=parse_risk_weights(env.get("O2C_AGENDA_RISK_WEIGHTS", "")),
             penalty_reference_rates=parse_reference_rates(

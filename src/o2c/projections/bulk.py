@@ -111,8 +111,18 @@ def _upsert_from_json(
     )
     stmt = postgresql.insert(table).from_select(columns, source)
     upsert = stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
+    conn.execute(upsert, {"rows": _json_rows(rows)})
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
     # Non-str keys as json.dumps writes them (and str subclasses such as SQLAlchemy's quoted names).
-    conn.execute(upsert, {"rows": orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()})
+    try:
+        return orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # orjson stops at 64-bit integers; a sum of amounts beyond them (a NUMERIC column)
+        # goes as a JSON string, which json_to_recordset reads into the column's type.
+        wide = [{k: str(v) if type(v) is int and not -(2**63) <= v < 2**63 else v for k, v in r.items()} for r in rows]
+        return orjson.dumps(wide, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 # Stale: changed by as many rows as it had at its last ANALYZE (autovacuum's rule, with

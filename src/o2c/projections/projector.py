@@ -8,16 +8,22 @@ projector can neither skip nor double-count an event. Account states are
 rebuilt with the domain's own code (`event.mutate`), at exactly the version
 the projection has reached, so derived amounts (what an invoice consumed of
 its order, when a credit counts) are the ledger's, not recomputed here.
+
+A fact that cannot be projected parks its account (projections/parking.py): the
+batch is worked out again with that account's facts set aside, from the failing
+one on, and committed with them as parked rows, in the same transaction as the
+tracking position; every other account goes on.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, case, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
@@ -40,10 +46,23 @@ from o2c.projections.alerting import (
     timed_alerts,
 )
 from o2c.projections.batch import Batch, write_alerts
+from o2c.projections.bulk import insert_rows
 from o2c.projections.collecting import case_row, track_commitments
 from o2c.projections.lines import Line, lines_for
+from o2c.projections.parking import (
+    ALERT,
+    RETRIES,
+    Parking,
+    Unprojectable,
+    first_positions,
+    is_transient,
+    parked_row,
+    raised_alert,
+    start_counting,
+)
 from o2c.projections.risk_review import RISK_SUBJECT, RiskReview
 from o2c.projections.settings import project_setting
+from o2c.projections.status import add_errors
 from o2c.projections.units import to_units
 
 VIEW = "read_model"
@@ -77,49 +96,158 @@ class ReadModelProjection:
         self._swept_on: date | None = None
         self._sweep_pending = False  # overdue alerts left for the sweep once caught up
         self.review = RiskReview(engine, self._account_now, self.clock, risk_weights)
+        self._parked: dict[str, int] | None = None  # parked account -> its first parked position
+        self._retries_known: int | None = None  # the retry count `_parked` was read at
+        self._retries_seen: int | None = None  # the retry count read with the position
 
     def position(self, conn: Connection | None = None) -> int:
+        """Where the read model is; the retry count is read with it (see parking.RETRIES)."""
         if conn is None:
             with self.engine.connect() as c:
                 return self.position(c)
-        found = conn.execute(select(schema.tracking.c.position).where(schema.tracking.c.view == VIEW)).scalar()
-        return int(found or 0)
+        t = schema.tracking.c
+        rows = conn.execute(select(t.view, t.position).where(t.view.in_((VIEW, RETRIES))))
+        found = {r.view: r.position for r in rows}
+        self._retries_seen = found.get(RETRIES)
+        return int(found.get(VIEW) or 0)
+
+    @property
+    def parked(self) -> dict[str, int]:
+        """Parked accounts -> their first parked position, as this projector knows them."""
+        if self._parked is None:
+            self._read_parked(self._retries_seen)
+        assert self._parked is not None
+        return self._parked
+
+    def _read_parked(self, retries: int | None) -> None:
+        if self._parked is not None:
+            self._sweep_pending = True  # a retry may have left alerts to the sweep
+        with self.engine.connect() as conn:
+            self._parked = first_positions(conn)
+        self._retries_known = retries
 
     # -- processing ----------------------------------------------------------------
 
     def run_once(self, limit: int = BATCH) -> int:
         """Projects the next notifications, if any; returns how many."""
         read = self.position()
+        retries = self._retries_seen
+        if self._parked is None or retries != self._retries_known:
+            self._read_parked(retries)  # at start, and after a retry
         notifications = self.ledger.recorder.select_notifications(read + 1, limit)
         caught_up = len(notifications) < limit
+        done = 0
         if notifications:
-            batch = Batch()
-            try:
-                last_recorded_at = self.clock()
-                for notification in notifications:
-                    event = self.ledger.mapper.to_domain_event(notification)
-                    self._project(event, notification.id, batch)
-                    last_recorded_at = event.timestamp
-                for code, case_position in batch.cases.items():
-                    batch.collections[code] = case_row(batch.touched[code], case_position)
-                now = self.clock()
-                conditions = batch_conditions(batch, now.date())
-                with self.engine.begin() as conn:
-                    known = _alert_states(conn, conditions)
-                    seen_until = now if caught_up else last_recorded_at
-                    self._sweep_pending |= timed_alerts(batch, conditions, known, seen_until, now)
-                    batch.write(conn)
-                    self._advance(conn, read, notifications[-1].id)
-            except BaseException:
-                # Kept accounts may now be ahead of what was committed.
-                self._kept.clear()
-                self._settings.clear()
-                raise
-            self.review.enqueue(batch.touched)
+            done = self._commit(read, retries, notifications, caught_up)
+            caught_up = caught_up and done == len(notifications)
         if caught_up:
             self.sweep_if_due()
             self.review.review_some()
-        return len(notifications)
+        return done
+
+    def _commit(self, read: int, retries: int | None, notifications: Sequence[Any], caught_up: bool) -> int:
+        """Projects `notifications` (or, after a failure nobody can be blamed for, as
+        many of the first as succeed) in one transaction; returns how many."""
+        parking, count, failures = Parking({}), len(notifications), 0
+        last_failure: Unprojectable | None = None
+        while True:
+            batch, parked_rows, chunk = Batch(), [], notifications[:count]
+            try:
+                last_recorded_at = self.project_facts(chunk, parking, batch, parked_rows)
+                now = self.clock()
+                seen_until = now if caught_up and count == len(notifications) else last_recorded_at
+                waiting = self.parked.keys() | parking.failed.keys()
+                with self.engine.begin() as conn:
+                    self.write_batch(conn, batch, now, seen_until, waiting)
+                    insert_rows(conn, schema.parked, parked_rows)
+                    if parking.failed:
+                        start_counting(conn)
+                    if failures:
+                        add_errors(conn, failures, str(last_failure), now)
+                    self._advance(conn, read, chunk[-1].id, retries)
+                break
+            except Unprojectable as failed:
+                # A fact of this account failed: set the account aside from it on, and again.
+                self._forget(batch, failed.code)
+                parking.failed[failed.code] = failed
+                failures, last_failure = failures + 1, failed
+            except BaseException as error:
+                self._forget()
+                if is_transient(error):
+                    raise
+                # The write failed: the fact to blame is found by halving the batch.
+                failures, last_failure = failures + 1, Unprojectable(chunk[0].originator_id, chunk[0], error)
+                if count > 1:
+                    count //= 2
+                    parking = parking.within(notifications[count - 1].id)
+                elif not parking.holds(chunk[0].originator_id, chunk[0].id):
+                    parking.failed[chunk[0].originator_id] = last_failure
+                else:
+                    raise  # parking the fact failed too: retried as before, never skipped
+        self.parked.update({code: failed.position for code, failed in parking.failed.items()})
+        self.review.enqueue(batch.touched)
+        return count
+
+    def project_facts(
+        self,
+        notifications: Sequence[Any],
+        parking: Parking,
+        batch: Batch,
+        parked_rows: list[dict[str, Any]],
+        parked: dict[str, int] | None = None,
+    ) -> datetime:
+        """Projects each fact into `batch`, a parked account's into `parked_rows`;
+        returns when the last projected fact was recorded."""
+        last_recorded_at, now = self.clock(), None
+        parked = self.parked if parked is None else parked
+        for notification in notifications:
+            code = notification.originator_id
+            if (parked and code in parked) or (parking.failed and parking.holds(code, notification.id)):
+                failed = parking.failed.get(code)
+                first = failed if failed is not None and failed.position == notification.id else None
+                row = parked_row(notification, now or (now := self.clock()), first)
+                parked_rows.append(row)
+                if first is not None:
+                    batch.alerts.append(raised_alert(row))
+                continue
+            event = None
+            try:
+                event = self.ledger.mapper.to_domain_event(notification)
+                self._project(event, notification.id, batch)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                raise Unprojectable(code, notification, error, event) from error
+            last_recorded_at = event.timestamp
+        return last_recorded_at
+
+    def write_batch(
+        self, conn: Connection, batch: Batch, now: datetime, seen_until: datetime, waiting: Set[str] = frozenset()
+    ) -> None:
+        """Writes a projected batch (its cases, its timed alerts) in the caller's transaction.
+        The timed alerts of `waiting` (parked) accounts wait with their facts: a payment
+        parked has not been seen, so the alert it would have prevented is not raised.
+        A condition that already ended, though, was ended by a fact projected here, before
+        the parked one: it is decided, and written now (raised and cleared, or cleared).
+        Nothing would come back to it after the retry: the retry's batch holds only what
+        the parked facts touch, and the sweep looks only at what is still open."""
+        for code, case_position in batch.cases.items():
+            batch.collections[code] = case_row(batch.touched[code], case_position)
+        conditions = batch_conditions(batch, now.date())
+        if waiting:
+            conditions = [c for c in conditions if c.ended_at is not None or c.account not in waiting]
+        known = _alert_states(conn, conditions)
+        self._sweep_pending |= timed_alerts(batch, conditions, known, seen_until, now)
+        batch.write(conn)
+
+    def _forget(self, batch: Batch | None = None, code: str | None = None) -> None:
+        """After a failed batch: kept accounts may now be ahead of what was committed."""
+        self._settings.clear()
+        if batch is None:
+            self._kept.clear()
+            return
+        for touched in (*batch.touched, code):
+            self._kept.pop(touched, None)  # type: ignore[arg-type]
 
     def run_until_caught_up(self) -> int:
         total = 0
@@ -127,14 +255,27 @@ class ReadModelProjection:
             total += processed
         return total
 
-    def _advance(self, conn: Connection, read: int, new: int) -> None:
+    def _advance(self, conn: Connection, read: int, new: int, retries: int | None = None) -> None:
         t = schema.tracking.c
         if read == 0 and conn.execute(select(t.view).where(t.view == VIEW)).first() is None:
-            conn.execute(insert(schema.tracking).values(view=VIEW, position=new))
+            try:
+                conn.execute(insert(schema.tracking).values(view=VIEW, position=new))
+            except IntegrityError as e:  # another projector's first batch won: no fact's fault
+                raise TrackingConflict(f"{VIEW} was started by another projector") from e
             return
-        moved = conn.execute(update(schema.tracking).where(t.view == VIEW, t.position == read).values(position=new))
-        if moved.rowcount != 1:
-            raise TrackingConflict(f"{VIEW} moved from {read} while this batch was projected")
+        if retries is None:  # nothing was ever parked: the statement as before
+            moved = conn.execute(update(schema.tracking).where(t.view == VIEW, t.position == read).values(position=new))
+            if moved.rowcount != 1:
+                raise TrackingConflict(f"{VIEW} moved from {read} while this batch was projected")
+            return
+        # The position moves only if no retry ran meanwhile (both rows as read; one statement).
+        moved = conn.execute(
+            update(schema.tracking)
+            .where(((t.view == VIEW) & (t.position == read)) | ((t.view == RETRIES) & (t.position == retries)))
+            .values(position=case((t.view == VIEW, new), else_=t.position))
+        )
+        if moved.rowcount != 2:
+            raise TrackingConflict(f"{VIEW} moved from {read}, or a retry ran, while this batch was projected")
 
     def _project(self, event: Any, position: int, batch: Batch) -> None:
         code = event.originator_id
@@ -240,7 +381,7 @@ class ReadModelProjection:
             # Overdue and broken-promise alerts are read as each batch needs them; the
             # risk review's downgrades are the review's own.
             open_alerts = select(a.type, a.subject).where(
-                a.account == code, a.cleared_at.is_(None), a.type.not_in(("overdue", "promise_broken")),
+                a.account == code, a.cleared_at.is_(None), a.type.not_in(("overdue", "promise_broken", ALERT)),
                 ~((a.type == "rating_downgraded") & (a.subject == RISK_SUBJECT)),
             )  # fmt: skip
             for alert in conn.execute(open_alerts):
@@ -286,6 +427,8 @@ class ReadModelProjection:
                 broken_condition(r.account, r.kind, r.commitment_id, Commitment(r.broken_on, _utc(r.recorded_at), None))
                 for r in broken
             ]
+            if parked := self.parked:  # a parked account's invoices and promises wait with its facts
+                conditions = [c for c in conditions if c.account not in parked]
             batch = Batch()
             timed_alerts(batch, conditions, {}, now, now)
             write_alerts(conn, batch.alerts)

@@ -13,17 +13,36 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
 )
 
 metadata = MetaData()
+
+# Amounts in 1/10,000 currency units (projections/units.py). PostgreSQL keeps them as
+# NUMERIC(38,0): any sum of accepted facts fits (10^38 units is 10^22 facts of the
+# largest amount) and SQL sums stay exact. SQLite has 64-bit integers only: a value
+# beyond ±9.2e18 units (922,337,203,685,477 currency units) fails the fact's
+# projection instead of turning into a float (sqlite3 refuses the int; the CHECK
+# below catches a sum SQL adds up itself).
+AMOUNT = Numeric(38, 0).with_variant(BigInteger, "sqlite")
+# An id accepted before the ledger's limits (domain/limits.py) could be 200
+# characters long; a derived subject (`promise:ID`) adds its kind.
+ID = 200
+SUBJECT = 250
+
+
+def _whole_units(table: str) -> CheckConstraint:
+    return CheckConstraint("typeof(amount) = 'integer'", name=f"{table}_whole_units").ddl_if(dialect="sqlite")
+
 
 # Where the read model is in the ledger's log: written with the rows it covers.
 tracking = Table(
@@ -36,19 +55,19 @@ tracking = Table(
 accounts = Table(
     "rm_accounts",
     metadata,
-    Column("account", String(200), primary_key=True),
+    Column("account", String(ID), primary_key=True),
     Column("name", String(500), nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("credit_limit", BigInteger, nullable=False),
-    Column("insured_limit", BigInteger),
+    Column("credit_limit", AMOUNT, nullable=False),
+    Column("insured_limit", AMOUNT),
     Column("payment_terms_days", Integer, nullable=False),
     Column("risk_class", String(1)),
     Column("rating", JSON),
-    Column("outstanding", BigInteger, nullable=False),
-    Column("uninvoiced", BigInteger, nullable=False),
-    Column("unapplied_cash", BigInteger, nullable=False),
-    Column("disputed", BigInteger, nullable=False),
-    Column("exposure", BigInteger, nullable=False, index=True),
+    Column("outstanding", AMOUNT, nullable=False),
+    Column("uninvoiced", AMOUNT, nullable=False),
+    Column("unapplied_cash", AMOUNT, nullable=False),
+    Column("disputed", AMOUNT, nullable=False),
+    Column("exposure", AMOUNT, nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
 )
@@ -56,13 +75,13 @@ accounts = Table(
 invoices = Table(
     "rm_invoices",
     metadata,
-    Column("account", String(200), primary_key=True),
-    Column("invoice_id", String(200), primary_key=True),
-    Column("amount", BigInteger, nullable=False),
+    Column("account", String(ID), primary_key=True),
+    Column("invoice_id", String(ID), primary_key=True),
+    Column("amount", AMOUNT, nullable=False),
     Column("issue_date", Date, nullable=False),
     Column("due_date", Date, nullable=False),
-    Column("open_balance", BigInteger, nullable=False),
-    Column("disputed", BigInteger, nullable=False),
+    Column("open_balance", AMOUNT, nullable=False),
+    Column("disputed", AMOUNT, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("settled_at", DateTime(timezone=True)),  # when its open balance reached zero
     Index("rm_invoices_issued", "account", "issue_date"),
@@ -75,12 +94,12 @@ lines = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("position", BigInteger, nullable=False),
-    Column("account", String(200), nullable=False),
+    Column("account", String(ID), nullable=False),
     Column("measure", String(16), nullable=False),
-    Column("ref", String(200), nullable=False),
+    Column("ref", String(ID), nullable=False),
     Column("due_date", Date),
     Column("effective_date", Date, nullable=False),
-    Column("amount", BigInteger, nullable=False),
+    Column("amount", AMOUNT, nullable=False),
     Index("rm_lines_by_account", "account", "measure", "effective_date"),
     Index("rm_lines_by_measure", "measure", "effective_date"),  # the month's cash and disputes
 )
@@ -92,7 +111,8 @@ portfolio_receivables = Table(
     Column("currency", String(3), primary_key=True),
     Column("due_date", Date, primary_key=True),
     Column("effective_date", Date, primary_key=True),
-    Column("amount", BigInteger, nullable=False),
+    Column("amount", AMOUNT, nullable=False),
+    _whole_units("rm_portfolio_receivables"),
 )
 
 # measure: unapplied, uninvoiced, disputed, sales (invoiced amounts by issue date).
@@ -102,16 +122,17 @@ portfolio_balances = Table(
     Column("currency", String(3), primary_key=True),
     Column("measure", String(16), primary_key=True),
     Column("effective_date", Date, primary_key=True),
-    Column("amount", BigInteger, nullable=False),
+    Column("amount", AMOUNT, nullable=False),
+    _whole_units("rm_portfolio_balances"),
 )
 
 alerts = Table(
     "rm_alerts",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("account", String(200), nullable=False),
+    Column("account", String(ID), nullable=False),
     Column("type", String(32), nullable=False),
-    Column("subject", String(200), nullable=False),  # what it is about: the account, a dispute, …
+    Column("subject", String(SUBJECT), nullable=False),  # what it is about: the account, a dispute, …
     Column("severity", String(16), nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False),
     Column("cleared_at", DateTime(timezone=True)),
@@ -125,12 +146,12 @@ alerts = Table(
 collections = Table(
     "rm_collections",
     metadata,
-    Column("account", String(200), primary_key=True),
+    Column("account", String(ID), primary_key=True),
     Column("risk_class", String(1)),  # in force: a credit manager's class, else the computed one
     Column("risk", JSON),  # points, computed class and the factors that made it
     Column("scenario", String(100)),  # assigned to the account; none: its class's scenario
     Column("formal_notice_open", Boolean, nullable=False),
-    Column("at_risk", BigInteger, nullable=False),  # open balance less disputed: what the agenda may chase
+    Column("at_risk", AMOUNT, nullable=False),  # open balance less disputed: what the agenda may chase
     Column("case", JSON, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("rm_collections_at_risk", "at_risk"),
@@ -140,9 +161,9 @@ collections = Table(
 commitments = Table(
     "rm_commitments",
     metadata,
-    Column("account", String(200), primary_key=True),
+    Column("account", String(ID), primary_key=True),
     Column("kind", String(8), primary_key=True),  # promise | plan
-    Column("commitment_id", String(200), primary_key=True),
+    Column("commitment_id", String(ID), primary_key=True),
     Column("broken_on", Date),  # as the ledger knows it now (may lie ahead); none while kept
     Column("due_on", Date, nullable=False),  # the promised date, or the plan's last installment
     Column("recorded_at", DateTime(timezone=True), nullable=False),
@@ -168,6 +189,33 @@ budgets = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Sequenced dead letters: a fact the projection could not apply, and every later
+# fact of the same account, in order, until a retry applies them (projections/parking.py).
+# One row per position (a fact is parked once); `error` on the account's first row only.
+parked = Table(
+    "rm_parked",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("account", String, nullable=False),  # unbounded: a fact whose id is too long still parks
+    Column("version", Integer, nullable=False),  # the fact's version in its account
+    Column("type", String, nullable=False),
+    Column("event_id", String),
+    Column("error", String),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Index("rm_parked_by_account", "account", "position"),
+)
+
+# What the projecting process tells the API, whichever process it runs in (/health, /metrics).
+projector = Table(
+    "rm_projector",
+    metadata,
+    Column("view", String(64), primary_key=True),
+    Column("errors", BigInteger, nullable=False),  # failed attempts, since the read model was created
+    Column("failing", Boolean, nullable=False),  # retrying a batch that failed, not yet through
+    Column("last_error", String),
+    Column("last_error_at", DateTime(timezone=True)),
+)
+
 VIEW_TABLES = (
     accounts,
     invoices,
@@ -179,4 +227,5 @@ VIEW_TABLES = (
     commitments,
     scenarios,
     budgets,
+    parked,
 )
