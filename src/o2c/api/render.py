@@ -13,6 +13,8 @@ import orjson
 from starlette.responses import Response
 
 from o2c.api.problems import Problem, field_error
+from o2c.domain.errors import Invalid
+from o2c.domain.limits import COUNT_TEXT, MAX_ID_LENGTH, check_text
 from o2c.domain.money import to_cents
 
 TENTH = Decimal("0.1")
@@ -49,23 +51,54 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Cursors are opaque to clients: base64 of what the next page starts after.
+# Anything else sent as a cursor is 422 naming it, before it reaches a query.
+_NOT_A_CURSOR = "is not a cursor this service returned"
+_KEY_SEPARATOR = "\x00"
+_KEY_LENGTH = 10 * MAX_ID_LENGTH  # ids recorded before the limit may be longer
+
+
+def not_a_cursor() -> Problem:
+    return Problem(422, "validation", f"cursor {_NOT_A_CURSOR}", [field_error("cursor", _NOT_A_CURSOR)])
+
+
+def _unbase64(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise not_a_cursor() from None
+
+
 def encode_cursor(value: int) -> str:
+    """A position or an offset, as `v1:N`."""
     return base64.urlsafe_b64encode(f"v1:{value}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, _, value = text.partition(":")
-        if version != "v1":
-            raise ValueError(text)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(
-            422,
-            "validation",
-            "cursor is not one this service returned",
-            [field_error("cursor", "is not a cursor this service returned")],
-        ) from None
+    version, _, value = _unbase64(cursor).partition(":")
+    # ASCII digits, at most 18 of them: int() takes "١٢", "+1", "1_0", and a huge
+    # number overflows a 64-bit column on both stores.
+    if version != "v1" or not COUNT_TEXT.fullmatch(value):
+        raise not_a_cursor()
+    return int(value)
+
+
+def encode_key_cursor(*key: str) -> str:
+    """A key of the last row listed (an account code; a due date and an invoice id)."""
+    return base64.urlsafe_b64encode(_KEY_SEPARATOR.join(key).encode()).decode()
+
+
+def decode_key_cursor(cursor: str | None, parts: int) -> tuple[str, ...] | None:
+    if not cursor:
+        return None
+    key = tuple(_unbase64(cursor).split(_KEY_SEPARATOR))
+    if len(key) != parts or not all(key):
+        raise not_a_cursor()
+    try:  # a control character (NUL breaks PostgreSQL's text) is in no key the ledger accepts
+        for part in key:
+            check_text("cursor", part, max_length=_KEY_LENGTH, keep=frozenset())
+    except Invalid:
+        raise not_a_cursor() from None
+    return key

@@ -11,9 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
+from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.problems import Problem, field_error
 from o2c.api.render import decode_cursor, encode_cursor, money, percent, plain
-from o2c.domain.account import CustomerAccount
+from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
+from o2c.domain.errors import Invalid
+from o2c.domain.limits import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE, check_business_date
 from o2c.domain.valuation import position
 from o2c.ledger.application import Ledger
 
@@ -37,16 +40,24 @@ def unknown_account(code: str) -> Problem:
     return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
 
 
+def customer_code(code: str) -> str:
+    """o2c's own aggregates (scenarios, budgets) share the event store with the
+    accounts, under a prefix no account code takes: to these routes they do not exist."""
+    if code.startswith(RESERVED_PREFIX):
+        raise unknown_account(code)
+    return code
+
+
 @router.get("/v1/accounts/{account}/history")
 async def history(
     request: Request,
     account: str,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 100,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     ledger: Ledger = request.app.state.ledger
     after = decode_cursor(cursor)
-    entries = await run_in_threadpool(ledger.history, account, after, limit + 1)
+    entries = await run_in_threadpool(ledger.history, customer_code(account), after, limit + 1)
     if not entries and after == 0:
         raise unknown_account(account)
     page = entries[:limit]
@@ -63,16 +74,17 @@ def parse_known_at(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
+        if not value.isascii():
+            raise ValueError(value)
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.max, UTC)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Problem(
-            422,
-            "validation",
-            "known_at must be an ISO date or timestamp",
-            [field_error("known_at", "must be an ISO date or timestamp")],
-        ) from None
+            moment = datetime.combine(date.fromisoformat(value), time.max, UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # Inside the business-date window, a moment and its UTC offset stay far from the calendar's ends.
+        check_business_date("known_at", moment.date())
+    except (ValueError, Invalid):
+        rule = f"must be an ISO date or timestamp from {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE}"
+        raise Problem(422, "validation", f"known_at {rule}", [field_error("known_at", rule)]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -131,12 +143,12 @@ def collections_state(account: CustomerAccount, as_of: date | None) -> dict[str,
 async def state(
     request: Request,
     account: str,
-    as_of: date | None = None,
+    as_of: BusinessDate | None = None,
     known_at: str | None = None,
 ) -> dict[str, Any]:
     ledger: Ledger = request.app.state.ledger
     moment = parse_known_at(known_at)
-    rebuilt = await run_in_threadpool(ledger.stored_account, account, moment)
+    rebuilt = await run_in_threadpool(ledger.stored_account, customer_code(account), moment)
     if rebuilt is None:
         raise unknown_account(account)
     body = account_state(rebuilt, as_of, ledger.clock().date())

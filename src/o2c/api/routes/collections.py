@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,30 +16,35 @@ from starlette.responses import Response
 
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
-from o2c.api.problems import Problem, field_error, violation_problem
+from o2c.api.params import ASCII_DIGITS, BusinessDate
+from o2c.api.problems import Problem, answers, field_error, violation_problem
 from o2c.api.render import decode_cursor, encode_cursor, money
+from o2c.api.spreadsheet import csv_response
 from o2c.domain.agenda import AccountAgenda
 from o2c.domain.errors import RuleViolation
-from o2c.domain.scenarios import DEFAULT_SCENARIOS, Scenario, Step, Version
+from o2c.domain.limits import MAX_ID_LENGTH
+from o2c.domain.scenarios import DEFAULT_SCENARIOS, MAX_OFFSET_DAYS, MAX_STEPS, RISK_CLASSES, Scenario, Step, Version
 from o2c.ledger.admin import define_scenario, stored_scenario
 from o2c.projections import schema
 
 router = APIRouter()
 CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
                "due_date", "days_past_due", "step", "channel", "step_date", "days_late", "amount_at_risk")  # fmt: skip
+# Rendered by o2c (left as numbers and dates in a spreadsheet); the other columns are text.
+CSV_FIGURES = ("date", "rank", "priority", "due_date", "days_past_due", "step_date", "days_late", "amount_at_risk")
 
 
 class StepData(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    offset_days: StrictInt
+    offset_days: Annotated[StrictInt, Field(ge=-MAX_OFFSET_DAYS, le=MAX_OFFSET_DAYS)]
     channel: StrictStr
-    action: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    action: Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 
 
 class ScenarioData(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    steps: Annotated[list[StepData], Field(max_length=50)]
-    risk_classes: list[StrictStr] = []
+    steps: Annotated[list[StepData], Field(min_length=1, max_length=MAX_STEPS)]
+    risk_classes: Annotated[list[StrictStr], Field(max_length=len(RISK_CLASSES))] = []
 
 
 def _steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
@@ -76,7 +79,8 @@ def _shipped_body(name: str) -> dict[str, Any]:
             "recorded_at": None, "shipped": True, "versions": []}  # fmt: skip
 
 
-@router.put("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))])
+@router.put("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))],
+            responses={201: {"description": "the scenario's first version"}, 200: {"description": "its next version"}})
 async def put_scenario(request: Request, name: str, body: ScenarioData) -> Response:
     steps = [Step(s.offset_days, s.channel, s.action) for s in body.steps]
     try:
@@ -135,11 +139,12 @@ def _account_body(entry: AccountAgenda) -> dict[str, Any]:
     "/v1/collections/agenda",
     dependencies=[Depends(require("read")), Depends(wait_for_position)],
     response_model=None,
+    responses=answers(504),
 )
 async def collections_agenda(
     request: Request,
-    date_: Annotated[date | None, Query(alias="date")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    date_: Annotated[BusinessDate | None, Query(alias="date")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 100,
     cursor: str | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> dict[str, Any] | Response:
@@ -161,14 +166,8 @@ async def collections_agenda(
 
 
 def _csv(on: date, entries: list[AccountAgenda]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for rank, entry in enumerate(entries, start=1):
-        for line in entry.lines:
-            writer.writerow([on.isoformat(), rank, entry.account, entry.name, entry.currency, entry.risk_class,
-                             entry.scenario, money(entry.priority), line.invoice_id, line.due_date.isoformat(),
-                             line.days_past_due, line.action, line.channel, line.step_date.isoformat(),
-                             line.days_late, money(line.amount_at_risk)])  # fmt: skip
-    headers = {"Content-Disposition": f'attachment; filename="agenda-{on.isoformat()}.csv"'}
-    return Response(out.getvalue(), media_type="text/csv", headers=headers)
+    rows = ([on.isoformat(), rank, entry.account, entry.name, entry.currency, entry.risk_class, entry.scenario,
+             money(entry.priority), line.invoice_id, line.due_date.isoformat(), line.days_past_due, line.action,
+             line.channel, line.step_date.isoformat(), line.days_late, money(line.amount_at_risk)]
+            for rank, entry in enumerate(entries, start=1) for line in entry.lines)  # fmt: skip
+    return csv_response(f"agenda-{on.isoformat()}.csv", CSV_COLUMNS, rows, CSV_FIGURES)

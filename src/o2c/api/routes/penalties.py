@@ -5,15 +5,15 @@ rounding, currencies, disputes) are in `o2c.domain.penalties`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
+from o2c.api.params import BusinessDate
 from o2c.api.render import money
-from o2c.api.routes.audit import unknown_account
+from o2c.api.routes.audit import customer_code, unknown_account
 from o2c.domain.penalties import InterestPeriod, InvoicePenalty, PenaltyTerms, account_penalties
 from o2c.ledger.application import Ledger
 
@@ -46,12 +46,12 @@ def invoice_entry(p: InvoicePenalty) -> dict[str, Any]:
 
 
 @router.get("/v1/accounts/{account}/penalties")
-async def penalties(request: Request, account: str, as_of: date | None = None) -> dict[str, Any]:
+async def penalties(request: Request, account: str, as_of: BusinessDate | None = None) -> dict[str, Any]:
     ledger: Ledger = request.app.state.ledger
     terms: PenaltyTerms = request.app.state.settings.penalty_terms
     as_of = as_of or ledger.clock().date()
     # A replay of one account is cheap, and gives every settlement its own business date.
-    rebuilt = await run_in_threadpool(ledger.stored_account, account)
+    rebuilt = await run_in_threadpool(ledger.stored_account, customer_code(account))
     if rebuilt is None:
         raise unknown_account(account)
     report = account_penalties(rebuilt.invoices.values(), as_of, terms)

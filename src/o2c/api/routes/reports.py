@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-import calendar
-import csv
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import StrictFloat, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
-from o2c.api.problems import Problem, field_error, violation_problem
+from o2c.api.params import ASCII_DIGITS
+from o2c.api.problems import answers, violation_problem
 from o2c.api.render import TENTH, money, percent
-from o2c.domain.budgets import MONTH
+from o2c.api.spreadsheet import csv_response
+from o2c.domain.budgets import MONTH, month_days
 from o2c.domain.errors import RuleViolation
+from o2c.domain.limits import check_decimal_text
 from o2c.domain.money import ZERO
 from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
 from o2c.ledger.admin import set_budget
 from o2c.projections import queries, reports
 
 router = APIRouter()
+MONTH_PATTERN = f"^{MONTH.pattern}$"  # the OpenAPI's hint; month_days decides (ASCII, in the window)
 
 
 def _month(text: str) -> tuple[date, date]:
-    if not MONTH.fullmatch(text):
-        raise Problem(422, "validation", "month must be written YYYY-MM", [field_error("month", "must be YYYY-MM")])
-    year, month = int(text[:4]), int(text[5:])
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    try:
+        return month_days("month", text)
+    except RuleViolation as violation:
+        raise violation_problem(violation) from None
 
 
 def _tenth(value: Decimal | None) -> str | None:
@@ -40,12 +41,12 @@ def _tenth(value: Decimal | None) -> str | None:
 
 
 @router.get("/v1/reports/monthly", dependencies=[Depends(require("read")), Depends(wait_for_position)],
-            response_model=None)  # fmt: skip
+            response_model=None, responses=answers(504))  # fmt: skip
 async def monthly_report(
     request: Request,
-    month: str,
-    days: Annotated[int, Query(ge=1, le=365)] = 90,
-    top: Annotated[int, Query(ge=1, le=100)] = 20,
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    days: Annotated[int, Query(ge=1, le=365), ASCII_DIGITS] = 90,
+    top: Annotated[int, Query(ge=1, le=100), ASCII_DIGITS] = 20,
     format: Literal["json", "csv"] = "json",
 ) -> dict[str, Any] | Response:
     first, last = _month(month)
@@ -101,31 +102,39 @@ def _against(budget: dict[str, Decimal], actual: dict[str, Decimal | None]) -> d
     out = {}
     for name, target in budget.items():
         value = actual.get(name)
-        show = money if name in ("cash_collected", "outstanding") else _tenth
+        rounded = money if name in ("cash_collected", "outstanding") else _tenth
+
+        def show(figure: Decimal, rounded: Any = rounded) -> str | None:
+            # A budget recorded before figures were bounded ("1E+30") has more digits than
+            # rounding holds: it is shown as recorded rather than failing the whole report.
+            try:
+                return rounded(figure)
+            except ArithmeticError:
+                return str(figure)
+
         out[name] = {"budget": show(target), "actual": None if value is None else show(value),
                      "variance": None if value is None else show(value - target)}  # fmt: skip
     return out
 
 
 def _csv(body: dict[str, Any]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "item", "value", "budget", "variance"])
+    rows: list[list[Any]] = []
     budget = body["budget"] or {}
     for name in ("dso", "best_possible_dso", "average_days_delinquent"):
-        writer.writerow(["dso", name, body["dso"][name], *_planned(budget, name)])
+        rows.append(["dso", name, body["dso"][name], *_planned(budget, name)])
     for name in ("cei", "overdue_rate", "outstanding", "overdue", "cash_collected"):
-        writer.writerow(["figures", name, body[name], *_planned(budget, name)])
+        rows.append(["figures", name, body[name], *_planned(budget, name)])
     for name, value in body["disputes"].items():
-        writer.writerow(["disputes", name, value, *_planned(budget, "disputes_opened" if name == "opened" else "")])
+        rows.append(["disputes", name, value, *_planned(budget, "disputes_opened" if name == "opened" else "")])
     for name, value in body["promises"].items():
-        writer.writerow(["promises", name, value, "", ""])
+        rows.append(["promises", name, value, "", ""])
     for name, value in body["aging"]["totals"].items():
-        writer.writerow(["aging", name, value, "", ""])
+        rows.append(["aging", name, value, "", ""])
     for rank, e in enumerate(body["top_exposures"], start=1):
-        writer.writerow(["top_exposures", f"{rank}. {e['account']} {e['name']}", e["exposure"], "", ""])
-    headers = {"Content-Disposition": f'attachment; filename="report-{body["month"]}.csv"'}
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+        rows.append(["top_exposures", f"{rank}. {e['account']} {e['name']}", e["exposure"], "", ""])
+    # `item` holds account codes and names (text); value, budget and variance are figures.
+    return csv_response(f"report-{body['month']}.csv", ["section", "item", "value", "budget", "variance"], rows,
+                        ["value", "budget", "variance"])  # fmt: skip
 
 
 def _planned(budget: dict[str, Any], name: str) -> list[str]:
@@ -135,17 +144,14 @@ def _planned(budget: dict[str, Any], name: str) -> list[str]:
 
 @router.put("/v1/reports/budget/{month}", dependencies=[Depends(require("admin"))])
 async def put_budget(
-    request: Request, month: str, figures: Annotated[dict[str, StrictStr | StrictInt | StrictFloat], Body()]
+    request: Request,
+    month: Annotated[str, Path(pattern=MONTH_PATTERN)],
+    figures: Annotated[dict[str, StrictStr | StrictInt | StrictFloat], Body()],
 ) -> dict[str, Any]:
     _month(month)
-    parsed: dict[str, Decimal] = {}
-    for name, value in figures.items():
-        try:
-            parsed[name] = Decimal(str(value))
-        except ArithmeticError:
-            raise Problem(422, "validation", f"{name} is not a number",
-                          [field_error(f"figures.{name}", "must be a number")]) from None  # fmt: skip
     try:
+        # Written as decimals in ASCII digits ("40.5"; a JSON number too): no exponent, no NaN.
+        parsed = {name: check_decimal_text(f"figures.{name}", str(value)) for name, value in figures.items()}
         budget, position = await run_in_threadpool(set_budget, request.app.state.ledger, month, parsed)
     except RuleViolation as violation:
         raise violation_problem(violation) from None

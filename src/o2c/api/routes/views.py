@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,16 +13,28 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from o2c.api.auth import require
-from o2c.api.freshness import wait_for_position
-from o2c.api.problems import Problem, field_error
-from o2c.api.render import decode_cursor, encode_cursor, json_response, money, percent
+from o2c.api.freshness import stale, wait_for_position
+from o2c.api.params import ASCII_DIGITS, AccountCode, BusinessDate
+from o2c.api.problems import Problem, answers, field_error
+from o2c.api.render import (
+    decode_cursor,
+    decode_key_cursor,
+    encode_cursor,
+    encode_key_cursor,
+    json_response,
+    money,
+    not_a_cursor,  # fmt: skip
+    percent,
+)
 from o2c.api.schemas import Amount
+from o2c.api.spreadsheet import csv_response
+from o2c.domain.limits import COUNT_TEXT, ISO_DATE_TEXT
 from o2c.domain.money import ZERO
 from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels, bucket_of
 from o2c.projections import queries, schema
 from o2c.projections.units import from_units
 
-router = APIRouter(dependencies=[Depends(require("read")), Depends(wait_for_position)])
+router = APIRouter(dependencies=[Depends(require("read")), Depends(wait_for_position)], responses=answers(504))
 TENTH = Decimal("0.1")
 
 
@@ -33,20 +43,23 @@ def today(request: Request) -> date:
     return clock().date()
 
 
+# Each boundary is a bucket, and a column the SQL sums: both stores cap the columns of a query.
+MAX_BUCKETS = 20
+MAX_BUCKET_DAYS = 3650
+# The OpenAPI's hint; parse_buckets decides.
+BUCKETS_PATTERN = rf"^([0-9]{{1,4}}(,[0-9]{{1,4}}){{0,{MAX_BUCKETS - 1}}})?$"
+_BUCKETS_RULE = (f"must be at most {MAX_BUCKETS} increasing day counts from 1 to {MAX_BUCKET_DAYS}, "
+                 "in ASCII digits, e.g. 30,60,90,120")  # fmt: skip
+
+
 def parse_buckets(buckets: str | None) -> tuple[int, ...]:
     if not buckets:
         return DEFAULT_BOUNDARIES
-    try:
-        bounds = tuple(int(part) for part in buckets.split(","))
-    except ValueError:
-        bounds = ()
-    if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
-        raise Problem(
-            422,
-            "validation",
-            "buckets must be increasing positive day counts, e.g. 30,60,90,120",
-            [field_error("buckets", "must be increasing positive day counts, e.g. 30,60,90,120")],
-        )
+    parts = buckets.split(",")
+    bounds = tuple(int(part) for part in parts if COUNT_TEXT.fullmatch(part))
+    if (len(bounds) != len(parts) or len(bounds) > MAX_BUCKETS or not bounds[0] > 0 or bounds[-1] > MAX_BUCKET_DAYS
+            or list(bounds) != sorted(set(bounds))):  # fmt: skip
+        raise Problem(422, "validation", f"buckets {_BUCKETS_RULE}", [field_error("buckets", _BUCKETS_RULE)])
     return bounds
 
 
@@ -75,6 +88,7 @@ async def account_summary(request: Request, account: str) -> Response:
         if row is None:
             raise unknown_account(account)
         collection = await queries.collection_row(conn, account)
+        behind = await stale(conn, request, account)  # parked: its figures wait for a retry
     limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
     return json_response({
         "account": row.account,
@@ -93,6 +107,7 @@ async def account_summary(request: Request, account: str) -> Response:
         "insured_limit": money(from_units(row.insured_limit)) if row.insured_limit is not None else None,
         "payment_terms_days": row.payment_terms_days,
         "position": row.position,
+        "stale": behind,
     })
 
 
@@ -115,7 +130,7 @@ def risk_body(account: Any, collection: Any) -> dict[str, Any]:
 async def open_items(
     request: Request,
     account: str,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 100,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     after = _decode_pair(cursor)
@@ -143,27 +158,20 @@ async def open_items(
 
 
 def _encode_pair(first: str, second: str) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(f"{first}\x00{second}".encode()).decode()
+    return encode_key_cursor(first, second)
 
 
 def _decode_pair(cursor: str | None) -> tuple[str, str] | None:
-    import base64
-
-    if not cursor:
+    """(due date, invoice id) of the last invoice listed."""
+    key = decode_key_cursor(cursor, 2)
+    if key is None:
         return None
     try:
-        first, second = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x00")
-        date.fromisoformat(first)
-        return first, second
+        if ISO_DATE_TEXT.fullmatch(key[0]) and date.fromisoformat(key[0]):
+            return key[0], key[1]
     except ValueError:
-        raise Problem(
-            422,
-            "validation",
-            "cursor is not one this service returned",
-            [field_error("cursor", "is not a cursor this service returned")],
-        ) from None
+        pass
+    raise not_a_cursor()
 
 
 # -- aging -------------------------------------------------------------------------------------
@@ -183,8 +191,8 @@ def aging_row(
 async def account_aging(
     request: Request,
     account: str,
-    as_of: date | None = None,
-    buckets: str | None = None,
+    as_of: BusinessDate | None = None,
+    buckets: Annotated[str | None, Query(pattern=BUCKETS_PATTERN)] = None,
 ) -> Response:
     as_of = as_of or today(request)
     bounds = parse_buckets(buckets)
@@ -222,10 +230,10 @@ async def account_aging(
 @router.get("/v1/aging", response_model=None)
 async def portfolio_aging(
     request: Request,
-    as_of: date | None = None,
-    buckets: str | None = None,
+    as_of: BusinessDate | None = None,
+    buckets: Annotated[str | None, Query(pattern=BUCKETS_PATTERN)] = None,
     format: Literal["json", "csv"] = "json",
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=5000), ASCII_DIGITS] = 500,
     cursor: str | None = None,
 ) -> Response:
     as_of = as_of or today(request)
@@ -268,46 +276,26 @@ async def portfolio_aging(
 
 
 def _encode_account_cursor(account: str) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(account.encode()).decode()
+    return encode_key_cursor(account)
 
 
 def _decode_account_cursor(cursor: str | None) -> str | None:
-    import base64
-
-    if not cursor:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError:
-        raise Problem(
-            422,
-            "validation",
-            "cursor is not one this service returned",
-            [field_error("cursor", "is not a cursor this service returned")],
-        ) from None
+    key = decode_key_cursor(cursor, 1)
+    return None if key is None else key[0]
 
 
 def _csv(as_of: date, labels: Sequence[str], rows: list[dict[str, str]], totals: dict[str, str]) -> Response:
-    out = io.StringIO()
-    columns = ["account", *labels, "total", "unapplied_cash", "disputed"]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    writer.writerow({"account": "TOTAL", **totals})
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="aging-{as_of.isoformat()}.csv"'},
-    )
+    figures = [*labels, "total", "unapplied_cash", "disputed"]  # amounts; the account code is text
+    columns = ["account", *figures]
+    lines = [*rows, {"account": "TOTAL", **totals}]
+    return csv_response(f"aging-{as_of.isoformat()}.csv", columns, ([r[c] for c in columns] for r in lines), figures)
 
 
 # -- portfolio ---------------------------------------------------------------------------------
 
 
 @router.get("/v1/exposure")
-async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Response:
+async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 20) -> Response:
     a = schema.accounts.c
     async with request.app.state.views.connect() as conn:
         rows = (await conn.execute(select(schema.accounts).order_by(a.exposure.desc(), a.account).limit(top))).all()
@@ -333,8 +321,8 @@ async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000)] =
 @router.get("/v1/dso")
 async def days_sales_outstanding(
     request: Request,
-    as_of: date | None = None,
-    days: Annotated[int, Query(ge=1, le=365)] = 90,
+    as_of: BusinessDate | None = None,
+    days: Annotated[int, Query(ge=1, le=365), ASCII_DIGITS] = 90,
     method: Literal["countback", "standard"] = "countback",
     account: str | None = None,
 ) -> Response:
@@ -368,7 +356,7 @@ async def list_alerts(
     status: Literal["open", "cleared", "all"] = "open",
     account: str | None = None,
     type: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 100,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     a = schema.alerts.c
@@ -416,7 +404,7 @@ def _moment(value: datetime | None) -> str | None:
 
 class CreditCheck(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    account: str
+    account: AccountCode
     amount: Amount
 
 
