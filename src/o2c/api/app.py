@@ -12,8 +12,12 @@ from fastapi import FastAPI
 from o2c.api import problems
 from o2c.api.agendas import Agendas
 from o2c.api.auth import Keyring
-from o2c.api.routes import audit, collections, events, ops, penalties, reports, views
+from o2c.api.freshness import MarkStale
+from o2c.api.guards import RequestGuard
+from o2c.api.hygiene import RefuseControlCharacters
+from o2c.api.routes import audit, collections, events, ops, parked, penalties, reports, views
 from o2c.api.routes.ops import Metrics
+from o2c.api.schemas import LIMITS_DESCRIPTION
 from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
 from o2c.projections.database import async_engine, migrate, sync_engine
@@ -55,7 +59,13 @@ def create_app(
             await app.state.views.dispose()
             read_model.engine.dispose()
 
-    app = FastAPI(title="o2c", version="0.1.0", summary="Order-to-cash and credit management ledger", lifespan=lifespan)
+    app = FastAPI(
+        title="o2c",
+        version="0.1.0",
+        summary="Order-to-cash and credit management ledger",
+        description=LIMITS_DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.ledger = ledger
@@ -65,6 +75,10 @@ def create_app(
     app.state.agendas = Agendas(settings.agenda_risk_weights)
     app.state.metrics = Metrics(ledger, read_model, runner)
     problems.install(app)
-    for module in (events, audit, views, penalties, collections, reports, ops):
+    app.add_middleware(MarkStale)  # views of parked accounts say so (X-O2C-Stale)
+    app.add_middleware(RefuseControlCharacters)  # inside the guard: a bad token is 401 first
+    # Token and body size are checked before any route reads the body (see guards).
+    app.add_middleware(RequestGuard)
+    for module in (events, audit, views, penalties, collections, reports, ops, parked):
         app.include_router(module.router)
     return app

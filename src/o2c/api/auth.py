@@ -57,19 +57,26 @@ class Keyring:
         return bool(self.scopes_by_hash)
 
 
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="o2c"'}
+
+
+def authenticate(keyring: Keyring, authorization: str) -> frozenset[str]:
+    """The scopes of the bearer token in an Authorization header; 401 without a valid one."""
+    kind, _, token = authorization.partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        raise Problem(401, "unauthorized", "send Authorization: Bearer <token>", headers=CHALLENGE)
+    scopes = keyring.scopes_of(token.strip())
+    if scopes is None:
+        raise Problem(401, "unauthorized", "the bearer token is not valid", headers=CHALLENGE)
+    return scopes
+
+
 def require(scope: str) -> Callable[[Request], frozenset[str]]:
-    """A FastAPI dependency: 401 without a valid token, 403 without the scope."""
+    """A FastAPI dependency: 401 without a valid token, 403 without the scope.
+    (On /v1 the request guard has already answered 401 before reading the body.)"""
 
     def check(request: Request) -> frozenset[str]:
-        keyring: Keyring = request.app.state.keyring
-        header = request.headers.get("authorization", "")
-        kind, _, token = header.partition(" ")
-        challenge = {"WWW-Authenticate": 'Bearer realm="o2c"'}
-        if kind.lower() != "bearer" or not token.strip():
-            raise Problem(401, "unauthorized", "send Authorization: Bearer <token>", headers=challenge)
-        scopes = keyring.scopes_of(token.strip())
-        if scopes is None:
-            raise Problem(401, "unauthorized", "the bearer token is not valid", headers=challenge)
+        scopes = authenticate(request.app.state.keyring, request.headers.get("authorization", ""))
         if scope not in scopes and "admin" not in scopes:
             raise Problem(403, "forbidden", f"this token lacks the '{scope}' scope")
         return scopes
