@@ -29,6 +29,7 @@ lint: install
 
 bench: install  ## needs PostgreSQL at 127.0.0.1:5432 (O2C_BENCH_POSTGRES to change)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.portfolio
 
 clean:
