@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration.conftest import BI, Service, opened
 from tests.integration.conftest import invoice as invoiced
-from tests.integration.test_csv_injection_cells import formula_cells
+from tests.unit.test_csv_injection_cells import formula_cells
 
 ROOT = {"Authorization": "Bearer root"}
 # A hostile value and the cell a spreadsheet reads from it: text, not a formula.
