@@ -15,7 +15,20 @@ from o2c.api.auth import Keyring
 from o2c.api.freshness import MarkStale
 from o2c.api.guards import RequestGuard
 from o2c.api.hygiene import RefuseControlCharacters
-from o2c.api.routes import audit, collections, events, ops, parked, penalties, reports, views
+from o2c.api.routes import (
+    accounts,
+    aging,
+    alerts,
+    audit,
+    collections,
+    credit_check,
+    events,
+    ops,
+    parked,
+    penalties,
+    portfolio,
+    reports,
+)
 from o2c.api.routes.ops import Metrics
 from o2c.api.schemas import LIMITS_DESCRIPTION
 from o2c.config import Settings, eventstore_env
@@ -79,6 +92,7 @@ def create_app(
     app.add_middleware(RefuseControlCharacters)  # inside the guard: a bad token is 401 first
     # Token and body size are checked before any route reads the body (see guards).
     app.add_middleware(RequestGuard)
-    for module in (events, audit, views, penalties, collections, reports, ops, parked):
+    views = (accounts, aging, portfolio, alerts, credit_check)  # the read model's, in the OpenAPI's order
+    for module in (events, audit, *views, penalties, collections, reports, ops, parked):
         app.include_router(module.router)
     return app

@@ -1,7 +1,8 @@
 """Query parameters and headers as the API reads them. Pydantic, `int()` and
 `str.isdigit()` take other digits than ASCII ones ("²", "١٢") and dates from
 year 1 to 9999: here a business date is ISO in ASCII digits inside the
-ledger's window, and a whole number is ASCII digits, else 422 naming it."""
+ledger's window, a whole number is ASCII digits, and aging buckets are
+increasing day counts in ASCII digits, else 422 naming it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from o2c.api.problems import Problem, field_error
 from o2c.domain.errors import Invalid
-from o2c.domain.limits import ISO_DATE_TEXT, MAX_ID_LENGTH, check_business_date, check_count_text, check_text
+from o2c.domain.limits import (
+    COUNT_TEXT,
+    ISO_DATE_TEXT,
+    MAX_ID_LENGTH,
+    check_business_date,
+    check_count_text,
+    check_text,
+)
+from o2c.domain.receivables import DEFAULT_BOUNDARIES
 
 
 def _iso_text(value: Any) -> Any:
@@ -61,3 +70,23 @@ def count_in(field: str, text: str) -> int:
         return check_count_text(field, text)
     except Invalid as e:
         raise Problem(422, "validation", f"{field} {e.reason}", [field_error(field, e.reason)]) from None
+
+
+# `buckets`: each boundary is a bucket, and a column the SQL sums: both stores cap the columns of a query.
+MAX_BUCKETS = 20
+MAX_BUCKET_DAYS = 3650
+# The OpenAPI's hint; parse_buckets decides.
+BUCKETS_PATTERN = rf"^([0-9]{{1,4}}(,[0-9]{{1,4}}){{0,{MAX_BUCKETS - 1}}})?$"
+_BUCKETS_RULE = (f"must be at most {MAX_BUCKETS} increasing day counts from 1 to {MAX_BUCKET_DAYS}, "
+                 "in ASCII digits, e.g. 30,60,90,120")  # fmt: skip
+
+
+def parse_buckets(buckets: str | None) -> tuple[int, ...]:
+    if not buckets:
+        return DEFAULT_BOUNDARIES
+    parts = buckets.split(",")
+    bounds = tuple(int(part) for part in parts if COUNT_TEXT.fullmatch(part))
+    if (len(bounds) != len(parts) or len(bounds) > MAX_BUCKETS or not bounds[0] > 0 or bounds[-1] > MAX_BUCKET_DAYS
+            or list(bounds) != sorted(set(bounds))):  # fmt: skip
+        raise Problem(422, "validation", f"buckets {_BUCKETS_RULE}", [field_error("buckets", _BUCKETS_RULE)])
+    return bounds

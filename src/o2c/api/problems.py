@@ -51,6 +51,10 @@ def field_error(field: str, detail: str) -> dict[str, str]:
     return {"field": field, "pointer": pointer, "detail": detail}
 
 
+def unknown_account(code: str) -> Problem:
+    return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
+
+
 def violation_problem(violation: RuleViolation, prefix: str = "") -> Problem:
     status, kind = 422, "rule-violation"
     if isinstance(violation, NotFound):

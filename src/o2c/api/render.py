@@ -1,5 +1,6 @@
 """How figures are written in responses: decimal strings rounded half-even to
-the cent, rates as percentages to one decimal, dates in ISO form."""
+the cent, rates as percentages and day figures (DSO) to one decimal, dates in
+ISO form."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from o2c.api.problems import Problem, field_error
 from o2c.domain.errors import Invalid
 from o2c.domain.limits import COUNT_TEXT, MAX_ID_LENGTH, check_text
-from o2c.domain.money import to_cents
+from o2c.domain.money import to_cents, to_minor_unit
 
 TENTH = Decimal("0.1")
 
@@ -24,8 +25,17 @@ def money(amount: Decimal) -> str:
     return str(to_cents(amount))
 
 
+def amount(value: Decimal, currency: str) -> str:
+    """An amount as its currency writes it: "1200.00" EUR, "1200" JPY, "1.200" KWD."""
+    return str(to_minor_unit(value, currency))
+
+
 def percent(ratio: Decimal | None) -> str | None:
     return None if ratio is None else str((ratio * 100).quantize(TENTH, rounding=ROUND_HALF_EVEN))
+
+
+def one_decimal(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(TENTH))
 
 
 def json_response(body: Any) -> Response:

@@ -67,13 +67,22 @@ def check_amount(field: str, amount: Decimal, currency: str, *, allow_zero: bool
     if amount < 0 or (amount == 0 and not allow_zero):
         raise Invalid(field, "must be zero or more" if allow_zero else "must be positive")
     places = MINOR_UNITS[currency]
-    quantum = Decimal(1).scaleb(-places)
     check_amount_size(field, amount)
-    written = amount.quantize(quantum)
+    written = amount.quantize(minor_unit(currency))
     if written != amount:
         raise Invalid(field, f"has more than {places} decimal places for {currency}")
     # Recorded at the currency's scale: "1200" is kept as "1200.00" (and "-0" as "0.00").
     return abs(written) if written.is_zero() else written
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount a currency writes: 0.01 EUR, 1 JPY, 0.001 KWD."""
+    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
+
+
+def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """Round half-even to the currency's minor unit, as every amount in a response is."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
 
 
 def to_cents(amount: Decimal) -> Decimal:

@@ -19,38 +19,26 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence, Set
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
-from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
+from o2c.domain.alerts import Totals
 from o2c.domain.cases import LEAVE_THE_CASE
 from o2c.domain.collections import MOVE_COMMITMENTS
 from o2c.domain.money import ZERO
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
-from o2c.domain.valuation import position as value
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
-from o2c.projections.alerting import (
-    Commitment,
-    Projected,
-    TimedCondition,
-    balance_alerts,
-    batch_conditions,
-    broken_condition,
-    event_alerts,
-    overdue_condition,
-    timed_alerts,
-)
-from o2c.projections.batch import Batch, write_alerts
+from o2c.projections.alerting import Projected, balance_alerts, batch_conditions, event_alerts, timed_alerts
+from o2c.projections.batch import Batch
 from o2c.projections.bulk import insert_rows
 from o2c.projections.collecting import case_row, track_commitments
-from o2c.projections.lines import Line, lines_for
+from o2c.projections.lines import lines_for
 from o2c.projections.parking import (
-    ALERT,
     RETRIES,
     Parking,
     Unprojectable,
@@ -60,10 +48,11 @@ from o2c.projections.parking import (
     raised_alert,
     start_counting,
 )
-from o2c.projections.risk_review import RISK_SUBJECT, RiskReview
+from o2c.projections.risk_review import RiskReview
+from o2c.projections.rows import account_row, add_line, load_projected
 from o2c.projections.settings import project_setting
 from o2c.projections.status import add_errors
-from o2c.projections.units import to_units
+from o2c.projections.sweep import DailySweep, alert_states
 
 VIEW = "read_model"
 BATCH = 1000
@@ -93,8 +82,7 @@ class ReadModelProjection:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._kept: OrderedDict[str, Projected] = OrderedDict()
         self._settings: dict[str, Any] = {}  # scenarios and budgets: few, small
-        self._swept_on: date | None = None
-        self._sweep_pending = False  # overdue alerts left for the sweep once caught up
+        self.sweep = DailySweep(self)
         self.review = RiskReview(engine, self._account_now, self.clock, risk_weights)
         self._parked: dict[str, int] | None = None  # parked account -> its first parked position
         self._retries_known: int | None = None  # the retry count `_parked` was read at
@@ -121,7 +109,7 @@ class ReadModelProjection:
 
     def _read_parked(self, retries: int | None) -> None:
         if self._parked is not None:
-            self._sweep_pending = True  # a retry may have left alerts to the sweep
+            self.sweep.pending = True  # a retry may have left alerts to the sweep
         with self.engine.connect() as conn:
             self._parked = first_positions(conn)
         self._retries_known = retries
@@ -141,7 +129,7 @@ class ReadModelProjection:
             done = self._commit(read, retries, notifications, caught_up)
             caught_up = caught_up and done == len(notifications)
         if caught_up:
-            self.sweep_if_due()
+            self.sweep.run_if_due()
             self.review.review_some()
         return done
 
@@ -236,8 +224,8 @@ class ReadModelProjection:
         conditions = batch_conditions(batch, now.date())
         if waiting:
             conditions = [c for c in conditions if c.ended_at is not None or c.account not in waiting]
-        known = _alert_states(conn, conditions)
-        self._sweep_pending |= timed_alerts(batch, conditions, known, seen_until, now)
+        known = alert_states(conn, conditions)
+        self.sweep.pending |= timed_alerts(batch, conditions, known, seen_until, now)
         batch.write(conn)
 
     def _forget(self, batch: Batch | None = None, code: str | None = None) -> None:
@@ -295,7 +283,7 @@ class ReadModelProjection:
         if kind == "InvoiceIssued":
             projected.recorded_at[event.invoice_id] = at
         for line in lines_for(event, account):
-            self._add_line(batch, code, position, line, account, at)
+            add_line(batch, code, position, line, account, at)
             if line.measure != "sales":
                 setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
         if kind in MOVE_COMMITMENTS:
@@ -324,32 +312,6 @@ class ReadModelProjection:
         self._settings[code] = aggregate
         project_setting(aggregate, event.timestamp, batch)
 
-    def _add_line(
-        self, batch: Batch, code: str, position: int, line: Line, account: CustomerAccount, at: datetime
-    ) -> None:
-        units = to_units(line.amount)
-        if line.measure == "receivable":
-            assert line.due_date is not None
-            batch.receivables[(account.currency, line.due_date, line.effective_date)] += units
-        else:
-            batch.balances[(account.currency, line.measure, line.effective_date)] += units
-        if line.measure == "sales":
-            return
-        batch.lines.append({
-            "position": position, "account": code, "measure": line.measure, "ref": line.ref,
-            "due_date": line.due_date, "effective_date": line.effective_date, "amount": units,
-        })  # fmt: skip
-        if line.measure in ("receivable", "disputed"):
-            invoice = account.invoices[line.ref]
-            row = batch.invoices.setdefault((code, line.ref), {"recorded_at": at, "settled_at": None})
-            row.update(
-                account=code, invoice_id=invoice.invoice_id, amount=to_units(invoice.amount),
-                issue_date=invoice.issue_date, due_date=invoice.due_date,
-                open_balance=to_units(invoice.open_balance), disputed=to_units(invoice.disputed_on(None)),
-            )  # fmt: skip
-            if invoice.open_balance == 0 and row["settled_at"] is None:
-                row["settled_at"] = at
-
     # -- accounts as projected ---------------------------------------------------------
 
     def _keep(self, code: str, projected: Projected) -> None:
@@ -364,115 +326,6 @@ class ReadModelProjection:
             return kept
         if version_before == 0:
             return None
-        projected = self._load(code, version_before)
+        projected = load_projected(self.ledger, self.engine, self.clock, code, version_before)
         self._keep(code, projected)
         return projected
-
-    def _load(self, code: str, version: int) -> Projected:
-        """The account at `version` from the event store, and its alert state from the read model."""
-        account = self.ledger.repository.get(code, version=version)
-        assert isinstance(account, CustomerAccount)
-        p = value(account, None, self.clock().date())
-        totals = Totals(account.credit_limit, account.insured_limit, p.outstanding, p.uninvoiced,
-                        p.unapplied_cash, p.disputed)  # fmt: skip
-        projected = Projected(account, totals)
-        a, i = schema.alerts.c, schema.invoices.c
-        with self.engine.connect() as conn:
-            # Overdue and broken-promise alerts are read as each batch needs them; the
-            # risk review's downgrades are the review's own.
-            open_alerts = select(a.type, a.subject).where(
-                a.account == code, a.cleared_at.is_(None), a.type.not_in(("overdue", "promise_broken", ALERT)),
-                ~((a.type == "rating_downgraded") & (a.subject == RISK_SUBJECT)),
-            )  # fmt: skip
-            for alert in conn.execute(open_alerts):
-                projected.open_alerts.add((alert.type, "" if alert.type in ACCOUNT_ALERTS else alert.subject))
-            for invoice in conn.execute(select(i.invoice_id, i.recorded_at).where(i.account == code)):
-                projected.recorded_at[invoice.invoice_id] = _utc(invoice.recorded_at)
-            for c in conn.execute(select(schema.commitments).where(schema.commitments.c.account == code)):
-                ended_at = None if c.ended_at is None else _utc(c.ended_at)
-                commitment = Commitment(c.broken_on, _utc(c.recorded_at), ended_at)
-                projected.commitments[(c.kind, c.commitment_id)] = commitment
-        return projected
-
-    # -- time passing ----------------------------------------------------------------------
-
-    def sweep_if_due(self) -> None:
-        """Invoices become overdue, and promises and plans break, with no fact
-        recorded: once a day (and at start), and whenever a batch left raises to it,
-        raise the alerts that time alone has brought. Only when caught up: what the
-        read model shows open is then what the ledger knows open."""
-        now = self.clock()
-        if self._swept_on == now.date() and not self._sweep_pending:
-            return
-        if self._swept_on != now.date():
-            self.review.enqueue_all()  # a new day: every account's risk, as of today
-        i, k, a = schema.invoices.c, schema.commitments.c, schema.alerts.c
-
-        def no_alert(account: Any, type_: str, subject: Any) -> Any:
-            return ~select(a.id).where(a.account == account, a.type == type_, a.subject == subject).exists()
-
-        with self.engine.begin() as conn:
-            past_due = conn.execute(
-                select(i.account, i.invoice_id, i.due_date, i.recorded_at)
-                .where(i.open_balance > 0, i.due_date < now.date(), no_alert(i.account, "overdue", i.invoice_id))
-            )  # fmt: skip
-            conditions = [overdue_condition(r.account, r.invoice_id, r.due_date, _utc(r.recorded_at), None)
-                          for r in past_due]  # fmt: skip
-            broken = conn.execute(
-                select(k.account, k.kind, k.commitment_id, k.broken_on, k.recorded_at)
-                .where(k.broken_on <= now.date(), k.ended_at.is_(None),
-                       no_alert(k.account, "promise_broken", k.kind + ":" + k.commitment_id))
-            )  # fmt: skip
-            conditions += [
-                broken_condition(r.account, r.kind, r.commitment_id, Commitment(r.broken_on, _utc(r.recorded_at), None))
-                for r in broken
-            ]
-            if parked := self.parked:  # a parked account's invoices and promises wait with its facts
-                conditions = [c for c in conditions if c.account not in parked]
-            batch = Batch()
-            timed_alerts(batch, conditions, {}, now, now)
-            write_alerts(conn, batch.alerts)
-        self._swept_on = now.date()
-        self._sweep_pending = False
-
-
-def _alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
-    """(account, type, subject) -> whether its alert is open, for the conditions
-    given that have one. Read from the read model, not kept: another projector's
-    sweep may have raised it. By account (the alerts' index), filtered here."""
-    a = schema.alerts.c
-    wanted = {(c.account, c.type, c.subject) for c in conditions}
-    accounts = sorted({c.account for c in conditions})
-    found: dict[tuple[str, str, str], bool] = {}
-    for start in range(0, len(accounts), 1000):
-        chunk = accounts[start : start + 1000]
-        members = set(chunk)
-        subjects = sorted({c.subject for c in conditions if c.account in members})
-        rows = conn.execute(
-            select(a.account, a.type, a.subject, a.cleared_at).where(
-                a.account.in_(chunk), a.type.in_(("overdue", "promise_broken")), a.subject.in_(subjects)
-            )
-        )
-        for r in rows:
-            if (r.account, r.type, r.subject) in wanted:
-                found[(r.account, r.type, r.subject)] = r.cleared_at is None
-    return found
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored moment is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def account_row(projected: Projected, position: int) -> dict[str, Any]:
-    account, t = projected.account, projected.totals
-    rating = {k: None if v is None else str(v) for k, v in account.rating.items()} if account.rating else None
-    return {
-        "account": account.id, "name": account.name, "currency": account.currency,
-        "credit_limit": to_units(account.credit_limit),
-        "insured_limit": None if account.insured_limit is None else to_units(account.insured_limit),
-        "payment_terms_days": account.payment_terms_days, "risk_class": account.risk_class, "rating": rating,
-        "outstanding": to_units(t.outstanding), "uninvoiced": to_units(t.uninvoiced),
-        "unapplied_cash": to_units(t.unapplied_cash), "disputed": to_units(t.disputed),
-        "exposure": to_units(t.exposure), "version": account.version, "position": position,
-    }  # fmt: skip

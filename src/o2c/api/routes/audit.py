@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
 from o2c.api.params import ASCII_DIGITS, BusinessDate
-from o2c.api.problems import Problem, field_error
+from o2c.api.problems import Problem, field_error, unknown_account
 from o2c.api.render import decode_cursor, encode_cursor, money, percent, plain
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.errors import Invalid
@@ -34,10 +34,6 @@ def history_entry(position_: int, event: Any) -> dict[str, Any]:
         "data": {k: plain(v) for k, v in vars(event).items() if k not in _NOT_DATA},
         "recorded_at": event.timestamp.isoformat(),
     }
-
-
-def unknown_account(code: str) -> Problem:
-    return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
 
 
 def customer_code(code: str) -> str:

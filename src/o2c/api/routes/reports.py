@@ -15,7 +15,7 @@ from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.problems import answers, violation_problem
-from o2c.api.render import TENTH, money, percent
+from o2c.api.render import money, one_decimal, percent
 from o2c.api.spreadsheet import csv_response
 from o2c.domain.budgets import MONTH, month_days
 from o2c.domain.errors import RuleViolation
@@ -34,10 +34,6 @@ def _month(text: str) -> tuple[date, date]:
         return month_days("month", text)
     except RuleViolation as violation:
         raise violation_problem(violation) from None
-
-
-def _tenth(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(TENTH))
 
 
 @router.get("/v1/reports/monthly", dependencies=[Depends(require("read")), Depends(wait_for_position)],
@@ -77,11 +73,11 @@ async def monthly_report(
     body = {
         "month": month, "from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat(),
         "complete": as_of == last,
-        "dso": {"method": "countback", "days": days, "dso": _tenth(figures.dso),
-                "best_possible_dso": _tenth(figures.best_possible_dso),
-                "average_days_delinquent": _tenth(figures.average_days_delinquent),
+        "dso": {"method": "countback", "days": days, "dso": one_decimal(figures.dso),
+                "best_possible_dso": one_decimal(figures.best_possible_dso),
+                "average_days_delinquent": one_decimal(figures.average_days_delinquent),
                 "receivables": money(figures.receivables), "sales": money(figures.sales)},
-        "cei": _tenth(effectiveness),
+        "cei": one_decimal(effectiveness),
         "overdue_rate": percent(figures.overdue_rate),
         "outstanding": money(end.outstanding), "overdue": money(overdue),
         "aging": {"buckets": labels, "totals": {**{label: money(aged[label]) for label in labels},
@@ -102,7 +98,7 @@ def _against(budget: dict[str, Decimal], actual: dict[str, Decimal | None]) -> d
     out = {}
     for name, target in budget.items():
         value = actual.get(name)
-        rounded = money if name in ("cash_collected", "outstanding") else _tenth
+        rounded = money if name in ("cash_collected", "outstanding") else one_decimal
 
         def show(figure: Decimal, rounded: Any = rounded) -> str | None:
             # A budget recorded before figures were bounded ("1E+30") has more digits than

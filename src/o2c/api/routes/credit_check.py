@@ -1,0 +1,61 @@
+"""The credit decision on a new order: approve, or hold with the reasons
+(headroom exceeded, invoices too long past due, risk class E, formal notice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from o2c.api.params import AccountCode
+from o2c.api.problems import Problem, field_error
+from o2c.api.read_views import account_or_404, risk_body, today, views_router
+from o2c.api.render import money
+from o2c.api.schemas import Amount
+from o2c.projections import queries, schema
+from o2c.projections.units import from_units
+
+router = views_router()
+
+
+class CreditCheck(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    account: AccountCode
+    amount: Amount
+
+
+@router.post("/v1/credit-check")
+async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
+    if check.amount <= 0:
+        raise Problem(422, "validation", "amount must be positive", [field_error("amount", "must be positive")])
+    settings = request.app.state.settings
+    on = today(request)
+    async with request.app.state.views.connect() as conn:
+        row = await account_or_404(conn, check.account)
+        i = schema.invoices.c
+        oldest_due = await conn.scalar(
+            select(i.due_date).where(i.account == check.account, i.open_balance > 0).order_by(i.due_date).limit(1)
+        )
+        collection = await queries.collection_row(conn, check.account)
+    limit, exp = from_units(row.credit_limit), from_units(row.exposure)
+    headroom = limit - exp
+    reasons = []
+    if check.amount > headroom:
+        reasons.append("headroom_exceeded")
+    if oldest_due is not None and (on - oldest_due).days > settings.hold_days_past_due:
+        reasons.append(f"past_due_over_{settings.hold_days_past_due}_days")
+    if risk_body(row, collection)["class"] == "E":
+        reasons.append("risk_class_E")
+    if collection is not None and collection.formal_notice_open:
+        reasons.append("formal_notice_open")
+    return {
+        "account": check.account,
+        "amount": money(check.amount),
+        "decision": "hold" if reasons else "approve",
+        "exposure": money(exp),
+        "credit_limit": money(limit),
+        "headroom_after": money(headroom - check.amount),
+        "reasons": reasons,
+    }

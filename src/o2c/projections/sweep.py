@@ -1,0 +1,89 @@
+"""Alerts that time alone brings (an invoice overdue, a promise or plan broken),
+against the read model: the states a batch's timed conditions find there, and
+the daily sweep that raises what time has brought with no fact recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from o2c.projections import schema
+from o2c.projections.alerting import Commitment, TimedCondition, broken_condition, overdue_condition, timed_alerts
+from o2c.projections.batch import Batch, write_alerts
+from o2c.projections.rows import utc
+
+if TYPE_CHECKING:
+    from o2c.projections.projector import ReadModelProjection
+
+
+def alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
+    """(account, type, subject) -> whether its alert is open, for the conditions
+    given that have one. Read from the read model, not kept: another projector's
+    sweep may have raised it. By account (the alerts' index), filtered here."""
+    a = schema.alerts.c
+    wanted = {(c.account, c.type, c.subject) for c in conditions}
+    accounts = sorted({c.account for c in conditions})
+    found: dict[tuple[str, str, str], bool] = {}
+    for start in range(0, len(accounts), 1000):
+        chunk = accounts[start : start + 1000]
+        members = set(chunk)
+        subjects = sorted({c.subject for c in conditions if c.account in members})
+        rows = conn.execute(
+            select(a.account, a.type, a.subject, a.cleared_at).where(
+                a.account.in_(chunk), a.type.in_(("overdue", "promise_broken")), a.subject.in_(subjects)
+            )
+        )
+        for r in rows:
+            if (r.account, r.type, r.subject) in wanted:
+                found[(r.account, r.type, r.subject)] = r.cleared_at is None
+    return found
+
+
+class DailySweep:
+    """Invoices become overdue, and promises and plans break, with no fact
+    recorded: once a day (and at start), and whenever a batch left raises to it,
+    the sweep raises the alerts that time alone has brought. Only when caught up:
+    what the read model shows open is then what the ledger knows open."""
+
+    def __init__(self, projection: ReadModelProjection) -> None:
+        self.projection = projection
+        self.swept_on: date | None = None
+        self.pending = False  # overdue alerts left for the sweep once caught up
+
+    def run_if_due(self) -> None:
+        projection = self.projection
+        now = projection.clock()
+        if self.swept_on == now.date() and not self.pending:
+            return
+        if self.swept_on != now.date():
+            projection.review.enqueue_all()  # a new day: every account's risk, as of today
+        i, k, a = schema.invoices.c, schema.commitments.c, schema.alerts.c
+
+        def no_alert(account: Any, type_: str, subject: Any) -> Any:
+            return ~select(a.id).where(a.account == account, a.type == type_, a.subject == subject).exists()
+
+        with projection.engine.begin() as conn:
+            past_due = conn.execute(
+                select(i.account, i.invoice_id, i.due_date, i.recorded_at)
+                .where(i.open_balance > 0, i.due_date < now.date(), no_alert(i.account, "overdue", i.invoice_id))
+            )  # fmt: skip
+            conditions = [overdue_condition(r.account, r.invoice_id, r.due_date, utc(r.recorded_at), None)
+                          for r in past_due]  # fmt: skip
+            broken = conn.execute(
+                select(k.account, k.kind, k.commitment_id, k.broken_on, k.recorded_at)
+                .where(k.broken_on <= now.date(), k.ended_at.is_(None),
+                       no_alert(k.account, "promise_broken", k.kind + ":" + k.commitment_id))
+            )  # fmt: skip
+            conditions += [
+                broken_condition(r.account, r.kind, r.commitment_id, Commitment(r.broken_on, utc(r.recorded_at), None))
+                for r in broken
+            ]
+            if parked := projection.parked:  # a parked account's invoices and promises wait with its facts
+                conditions = [c for c in conditions if c.account not in parked]
+            batch = Batch()
+            timed_alerts(batch, conditions, {}, now, now)
+            write_alerts(conn, batch.alerts)
+        self.swept_on = now.date()
+        self.pending = False
