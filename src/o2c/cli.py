@@ -152,7 +152,7 @@ def demo(args: argparse.Namespace) -> None:
             print(
                 f"demo portfolio: {seeded.accounts} accounts, {seeded.recorded} events recorded"
                 f" ({seeded.duplicates} already there), dated up to {seeded.today}"
-                f" in {time.perf_counter() - started:.1f}s"
+                f" in {time.perf_counter() - started:.1f}s; {seeded.rate_days} months of euro exchange rates recorded"
             )
     finally:
         ledger.close()

@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from dotenv import load_dotenv
 
 from o2c.domain.agenda import DEFAULT_RISK_WEIGHTS, parse_risk_weights
-from o2c.domain.penalties import LEGAL_INDEMNITY, LEGAL_MARGIN_POINTS, PenaltyTerms
+from o2c.domain.money import MINOR_UNITS
+from o2c.domain.overdue_severity import DEFAULT_AMOUNTS, DEFAULT_DAYS, DEFAULT_OVERDUE_SEVERITY, OverdueSeverity
+from o2c.domain.penalties import LAW_CURRENCY, LEGAL_INDEMNITY, LEGAL_MARGIN_POINTS, PenaltyTerms
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 
 DEFAULT_DATABASE_URL = "sqlite:///./o2c.db"
@@ -51,6 +54,20 @@ def parse_reference_rates(text: str) -> tuple[tuple[date, Decimal], ...]:
     return tuple(schedule)
 
 
+def parse_indemnities(text: str) -> dict[str, Any]:
+    """`40.00` (the EUR amount, as before) or `EUR=40.00,USD=45.00`: the EUR amount the
+    law fixes, and an amount per currency no recorded rate relates to EUR."""
+    variable = "O2C_PENALTY_INDEMNITY"
+    amounts: dict[str, Decimal] = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        currency, sep, value = entry.rpartition("=")
+        currency = currency.strip() if sep else LAW_CURRENCY
+        if currency not in MINOR_UNITS or currency in amounts:
+            raise ValueError(f"{variable}: {entry!r} is not CURRENCY=AMOUNT with an ISO 4217 code, once each")
+        amounts[currency] = parse_decimal(variable, value)
+    return {"penalty_indemnity": amounts.pop(LAW_CURRENCY, LEGAL_INDEMNITY), "penalty_indemnities": amounts}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -62,10 +79,16 @@ class Settings:
     health_max_lag_events: int = 10_000  # O2C_HEALTH_MAX_LAG_EVENTS: /health is degraded beyond
     penalty_reference_rates: tuple[tuple[date, Decimal], ...] = parse_reference_rates(DEFAULT_PENALTY_REFERENCE_RATES)
     penalty_margin_points: Decimal = LEGAL_MARGIN_POINTS
-    penalty_indemnity: Decimal = LEGAL_INDEMNITY
+    penalty_indemnity: Decimal = LEGAL_INDEMNITY  # in EUR, as the law fixes it
+    # O2C_PENALTY_INDEMNITY's per-currency amounts, for a currency no recorded rate relates to EUR
+    penalty_indemnities: Mapping[str, Decimal] = field(default_factory=dict)
+    # O2C_REPORTING_CURRENCY: portfolio views convert into it unless `reporting_currency=` says otherwise
+    reporting_currency: str | None = None
     risk_weights: RiskWeights = DEFAULT_WEIGHTS  # O2C_RISK_WEIGHTS: the risk score's factors
     # O2C_AGENDA_RISK_WEIGHTS: how much a risk class weighs in the agenda's priority
     agenda_risk_weights: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RISK_WEIGHTS))
+    # O2C_OVERDUE_SEVERITY_DAYS and _AMOUNTS: how an overdue alert's severity rises
+    overdue_severity: OverdueSeverity = DEFAULT_OVERDUE_SEVERITY
 
     def __post_init__(self) -> None:
         # Bad penalty terms fail here, at startup, not on the first penalties request.
@@ -73,6 +96,8 @@ class Settings:
             self.penalty_terms  # noqa: B018
         except ValueError as e:
             raise ValueError(f"late-payment penalty settings (O2C_PENALTY_*): {e}") from None
+        if self.reporting_currency is not None and self.reporting_currency not in MINOR_UNITS:
+            raise ValueError(f"O2C_REPORTING_CURRENCY: {self.reporting_currency!r} is not an ISO 4217 currency code")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,20 +113,25 @@ class Settings:
             health_max_lag_events=int(env.get("O2C_HEALTH_MAX_LAG_EVENTS", "10000")),
             risk_weights=RiskWeights.parse(env.get("O2C_RISK_WEIGHTS", "")),
             agenda_risk_weights=parse_risk_weights(env.get("O2C_AGENDA_RISK_WEIGHTS", "")),
+            overdue_severity=OverdueSeverity.parse(
+                env.get("O2C_OVERDUE_SEVERITY_DAYS", DEFAULT_DAYS),
+                env.get("O2C_OVERDUE_SEVERITY_AMOUNTS", DEFAULT_AMOUNTS),
+            ),
             penalty_reference_rates=parse_reference_rates(
                 env.get("O2C_PENALTY_REFERENCE_RATES", DEFAULT_PENALTY_REFERENCE_RATES)
             ),
             penalty_margin_points=parse_decimal(
                 "O2C_PENALTY_MARGIN_POINTS", env.get("O2C_PENALTY_MARGIN_POINTS", str(LEGAL_MARGIN_POINTS))
             ),
-            penalty_indemnity=parse_decimal(
-                "O2C_PENALTY_INDEMNITY", env.get("O2C_PENALTY_INDEMNITY", str(LEGAL_INDEMNITY))
-            ),
+            **parse_indemnities(env.get("O2C_PENALTY_INDEMNITY", str(LEGAL_INDEMNITY))),
+            reporting_currency=env.get("O2C_REPORTING_CURRENCY", "").strip() or None,
         )
 
     @property
     def penalty_terms(self) -> PenaltyTerms:
-        return PenaltyTerms(self.penalty_reference_rates, self.penalty_margin_points, self.penalty_indemnity)
+        return PenaltyTerms(
+            self.penalty_reference_rates, self.penalty_margin_points, self.penalty_indemnity, self.penalty_indemnities
+        )
 
     @property
     def is_postgres(self) -> bool:

@@ -30,10 +30,11 @@ from o2c.ledger.application import Ledger
 from o2c.ledger.envelope import Envelope
 from o2c.projections import schema
 from o2c.projections.database import migrate, sync_engine
+from o2c.projections.reviewed import REVIEWED_POSITION
 from o2c.projections.risk_review import REVIEWS, RISK_SUBJECT
 from tests.integration.conftest import make_service, stop_service
 
-REVIEWED = ("risk", "risk_class")  # rm_collections' columns the risk review writes
+REVIEWED = ("risk", "risk_class", "risk_points")  # rm_collections' columns the risk review writes (points: from risk)
 BASE = datetime.now(UTC).date()  # dates of generated facts are offsets from here
 CENTS = Decimal("0.01")
 
@@ -380,6 +381,11 @@ def portfolios(draw: Callable[..., Any], max_facts: int = 40, max_batch: int = 8
         fact = _fact(draw, kind, account, f"e{n}", n) or _fact(draw, "InvoiceIssued", account, f"e{n}", n)
         assert fact is not None
         add(fact)
+    return batched(draw, facts, max_batch)
+
+
+def batched(draw: Callable[..., Any], facts: list[dict[str, Any]], max_batch: int) -> Portfolio:
+    """The facts cut into batches of 1 to `max_batch`."""
     batches, start = [], 0
     while start < len(facts):
         size = draw(st.integers(1, max_batch))
@@ -478,8 +484,8 @@ def _canonical(value: Any) -> Any:
 
 def tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every read-model table (tracking included), surrogate ids left out, rows sorted.
-    What the risk review writes is left out (the risk columns, the class downgrades and
-    its count of reviews that changed a class): a score is as of the day of the review,
+    What the risk review writes is left out (the risk columns, the class downgrades, its
+    count of reviews that changed a class and the position it has reviewed to): a score is as of the day of the review,
     not a fold of the facts, and reviews run after batches, when a projection is caught up."""
     out = {}
     with engine.connect() as conn:
@@ -490,7 +496,7 @@ def tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             if table is schema.alerts:
                 query = query.where(~((table.c.type == "rating_downgraded") & (table.c.subject == RISK_SUBJECT)))
             if table is schema.tracking:
-                query = query.where(table.c.view != REVIEWS)
+                query = query.where(table.c.view.not_in((REVIEWS, REVIEWED_POSITION)))
             rows = [tuple(_canonical(v) for v in row) for row in conn.execute(query)]
             out[table.name] = sorted(rows, key=repr)
     return out

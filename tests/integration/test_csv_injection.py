@@ -108,8 +108,8 @@ def test_the_monthly_report_csv_keeps_negative_figures_as_numbers(service: Servi
     accounts, last, _ = hostile
     text = export(service, "/v1/reports/monthly", last, month="2026-04")
     lines = list(csv.reader(io.StringIO(text, newline="")))
-    assert ["figures", "cash_collected", "0.00", "1000.00", "-1000.00"] in lines  # a variance below budget
-    exposures = [line[1] for line in lines if line[0] == "top_exposures"]
+    assert ["portfolio", "EUR", "figures", "cash_collected", "0.00", "1000.00", "-1000.00"] in lines  # below budget
+    exposures = [line[3] for line in lines if line[0] == "portfolio" and line[2] == "top_exposures"]
     assert len(exposures) == len(accounts)
     for account in accounts:
         shown = f"{account['account']} {account['name']}".replace(";=", ";'=")  # "1. CODE NAME": only `;=` inside

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from o2c.api.routes.reports import _against
+from o2c.api.monthly_figures import against
 from o2c.domain.agenda import agenda_line
 from o2c.domain.cases import CaseInvoice
 from o2c.domain.scenarios import Step
@@ -169,8 +169,8 @@ def test_the_largest_budget_reads_in_the_report(service: Service, position: int)
 
 
 def test_a_budget_recorded_before_the_bounds_does_not_fail_the_report() -> None:
-    shown = _against({"dso": Decimal("1E+30"), "outstanding": Decimal("1E+40")},
-                     {"dso": Decimal(40), "outstanding": Decimal(5)})  # fmt: skip
+    shown = against({"dso": Decimal("1E+30"), "outstanding": Decimal("1E+40")},
+                    {"dso": Decimal(40), "outstanding": Decimal(5)}, "EUR")  # fmt: skip
     assert shown["dso"]["budget"] == "1E+30" and shown["outstanding"]["actual"] == "5.00"
 
 

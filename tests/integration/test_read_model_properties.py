@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -93,7 +94,7 @@ def expected_aging_row(a: AccountBooks, as_of: date, boundaries: list[int] | Non
 
 
 def as_amounts(row: dict[str, Any]) -> dict[str, Decimal]:
-    return {k: amount(v) for k, v in row.items() if k != "account"}
+    return {k: amount(v) for k, v in row.items() if k not in ("account", "currency")}
 
 
 def percent(numerator: Fraction | int | Decimal, denominator: int | Decimal) -> Decimal | None:
@@ -279,20 +280,7 @@ def reference_dso(accounts: list[AccountBooks], as_of: date, days: int, method: 
     window = sum(sales(as_of - timedelta(days=back)) for back in range(days))
     standard = Fraction(receivables * days, window) if window else None
     best = Fraction(not_yet_due * days, window) if window else None
-    if method == "standard":
-        chosen = standard
-    else:
-        # Walk back one day at a time; a day is whole when R left covers its sales (no sales: whole too).
-        left, counted = Fraction(receivables), Fraction(0)
-        for back in range(365):
-            if left <= 0:
-                break
-            sold = sales(as_of - timedelta(days=back))
-            if left >= sold:
-                left, counted = left - sold, counted + 1
-            else:
-                left, counted = Fraction(0), counted + left / sold
-        chosen = counted
+    chosen = standard if method == "standard" else countback(Fraction(receivables), sales, as_of)
 
     days_figures = {
         "dso": chosen,
@@ -305,6 +293,20 @@ def reference_dso(accounts: list[AccountBooks], as_of: date, days: int, method: 
         "sales": dec(window),
         "overdue_rate": percent(outstanding - not_yet_due, outstanding),
     }
+
+
+def countback(receivables: Fraction, sales: Callable[[date], Fraction | int], as_of: date) -> Fraction:
+    """Walk back one day at a time; a day is whole when R left covers its sales (no sales: whole too)."""
+    left, counted = receivables, Fraction(0)
+    for back in range(365):
+        if left <= 0:
+            break
+        sold = sales(as_of - timedelta(days=back))
+        if left >= sold:
+            left, counted = left - sold, counted + 1
+        else:
+            left, counted = Fraction(0), counted + left / sold
+    return counted
 
 
 @PROPERTY

@@ -79,7 +79,7 @@ def test_the_report_reads_against_a_budget(service: Service, october: int) -> No
         "cei": {"budget": "75.0", "actual": "60.0", "variance": "-15.0"},
     }
     csv = read(service, "/v1/reports/monthly", put.json()["position"], month="2026-10", format="csv")
-    assert "figures,cash_collected,600.00,1000.00,-400.00" in csv.splitlines()
+    assert "portfolio,EUR,figures,cash_collected,600.00,1000.00,-400.00" in csv.splitlines()
     refused = service.client.put("/v1/reports/budget/2026-10", json={"dso": "45"}, headers=BI)
     assert refused.status_code == 403
     bad = service.client.put("/v1/reports/budget/2026-13", json={"dso": "45"}, headers=ADMIN)

@@ -35,11 +35,12 @@ def test_the_score_shows_its_factors_and_a_downgrade_raises_an_alert(service: Se
     assert names == ["days_late", "late_share", "overdue_share", "disputes", "broken_promises"]  # no rating
     assert sum(Decimal(f["weight"]) for f in risk["score"]["factors"]) == 100
     # An invoice long past due and never paid: days late (amount-weighted, far over 60) and
-    # overdue share at their worst, half the invoices late: 33.4 + 11.1 + 22.2 = 66.7 points, D.
+    # overdue share at their worst, half the invoices late: 100/3 + 100/9 + 200/9 = 66.66… points, D
+    # (shown rounded down; the factors show 33.4 + 11.1 + 22.2).
     later = service.post(invoice("G-2", "5000.00", "2026-02-01", "2026-02-28", account="GOOD"))
     last = later.json()["results"][-1]["position"]
     risk = risk_when(service, "GOOD", last, lambda r: r["class"] != "A")
-    assert (risk["class"], risk["score"]["points"]) == ("D", "66.7")
+    assert (risk["class"], risk["score"]["points"]) == ("D", "66.6")
     alerts = service.client.get("/v1/alerts", params={"account": "GOOD", "type": "rating_downgraded"},
                                 headers=BI).json()["alerts"]  # fmt: skip
     assert [(a["subject"], a["details"]["from"], a["details"]["to"]) for a in alerts] == [("risk_class", "A", "D")]

@@ -45,8 +45,8 @@ def test_portfolio_aging_on_a_past_date(service: Service, portfolio: int) -> Non
     aging = read(service, "/v1/aging", portfolio, as_of="2026-06-30")
     assert aging["buckets"] == ["current", "1-30", "31-60", "61-90", "91-120", "120+"]
     rows = {row["account"]: row for row in aging["rows"]}
-    assert rows["ACME"] == {"account": "ACME", "current": "2000.00", "1-30": "1000.00", "31-60": "0.00",
-                            "61-90": "600.00", "91-120": "0.00", "120+": "0.00", "total": "3600.00",
+    assert rows["ACME"] == {"account": "ACME", "currency": "EUR", "current": "2000.00", "1-30": "1000.00",
+                            "31-60": "0.00", "61-90": "600.00", "91-120": "0.00", "120+": "0.00", "total": "3600.00",
                             "unapplied_cash": "150.00", "disputed": "250.00"}
     assert rows["BOLT"]["31-60"] == "500.00"
     assert aging["totals"] == {"current": "2000.00", "1-30": "1000.00", "31-60": "500.00", "61-90": "600.00",
@@ -148,5 +148,5 @@ def test_aging_as_csv(service: Service, portfolio: int) -> None:
                                   headers={**BI, "X-O2C-After": str(portfolio)})
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.text.strip().splitlines()
-    assert lines[0] == "account,current,1-30,31-60,61-90,91-120,120+,total,unapplied_cash,disputed"
-    assert lines[-1] == "TOTAL,2000.00,1000.00,500.00,600.00,0.00,0.00,4100.00,150.00,250.00"
+    assert lines[0] == "account,currency,current,1-30,31-60,61-90,91-120,120+,total,unapplied_cash,disputed"
+    assert lines[-1] == "TOTAL,EUR,2000.00,1000.00,500.00,600.00,0.00,0.00,4100.00,150.00,250.00"

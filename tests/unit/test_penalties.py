@@ -160,10 +160,11 @@ def test_a_repeated_rate_is_one_period_and_days_before_the_schedule_take_its_fir
 
 
 def test_the_indemnity_is_configurable_for_other_currencies() -> None:
+    # Without rates relating EUR and USD (more in test_penalties_currencies).
     account = opened(currency="USD")
     invoiced(account, "F-1", "500.00", due=day(3, 31))
-    terms = PenaltyTerms(TERMS.reference_rates, indemnity=Decimal("45.00"))
-    assert str(invoice_penalty(account.invoices["F-1"], day(4, 30), terms).indemnity) == "45.00"
+    terms = PenaltyTerms(TERMS.reference_rates, indemnities={"USD": Decimal("45.00")})
+    assert str(invoice_penalty(account.invoices["F-1"], day(4, 30), terms, currency="USD").indemnity) == "45.00"
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
 """The risk score: hand-worked accounts to the point, and its properties —
 paying later never scores better, points stay in 0 … 100 with the class their
-band, and the factors' points add up to the score."""
+band, and the class is decided on the exact points, at every class boundary."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from o2c.domain.risk import (
     is_downgrade,
     risk_class_of,
     risk_score,
+    scored,
 )
 from tests.unit.commands import trade
 from tests.unit.trade import day, invoiced, opened, paid
@@ -88,7 +90,8 @@ def test_a_chronic_late_payer_is_scored_on_how_late_how_often_what_is_overdue_an
         "broken_promises": "0.0",
         "rating": "5.0",  # 10 * (1 - 50/100)
     }
-    assert (score.points, score.risk_class) == (Decimal("42.4"), "C")
+    # Exactly 10.7 + 20 + 20/3 + 5 = 42.366…: shown rounded down, whereas the factors show 6.7.
+    assert (score.points, score.risk_class, score.exact) == (Decimal("42.3"), "C", Fraction(12710, 300))
 
 
 def test_each_amount_paid_counts_its_own_days_late() -> None:
@@ -233,6 +236,80 @@ def test_the_score_reads_as_json_for_the_account_summary() -> None:
         "weight": "33.4",
         "points": "0.6",
     }
+
+
+# -- the class is decided on the exact points -----------------------------------------------------
+
+# Default weights without a rating: 30, 20, 20, 10 and 10 of 90, shares that do not divide 100 evenly
+# (33.3…, 22.2…, 11.1…); shown as 33.4, 22.2, 22.2, 11.1 and 11.1. Each case: the normalized factors
+# (days late, late share, overdue share, disputes, broken promises), the exact points, the class.
+BOUNDARIES = [
+    (("0.5999", "0", "0", "0", "0"), "19.996…", "A"),  # once 33.4 * 0.5999 = 20.04: B
+    (("0.6", "0", "0", "0", "0"), "20", "B"),
+    (("0.6001", "0", "0", "0", "0"), "20.003…", "B"),
+    (("1", "0.2", "0", "0", "0.1999"), "39.99…", "B"),  # 33.3… + 4.4… + 2.2…: once 33.4 + 4.4 + 2.2 = 40.0, C
+    (("1", "0.25", "0", "0", "0.1"), "40", "C"),
+    (("1", "0.25", "0", "0", "0.1001"), "40.001…", "C"),
+    (("1", "1", "0.197", "0", "0"), "59.93…", "C"),  # the issue's account: once 33.4 + 22.2 + 4.4 = 60.0, D
+    (("1", "1", "0.2", "0", "0"), "60", "D"),
+    (("1", "1", "0.2001", "0", "0"), "60.002…", "D"),
+    (("1", "1", "1", "0.1", "0.0999"), "79.99…", "D"),  # once 33.4 + 22.2 + 22.2 + 1.1 + 1.1 = 80.0, E
+    (("1", "1", "1", "0.1", "0.1"), "80", "E"),
+    (("1", "1", "1", "0.2", "0"), "80", "E"),
+    (("1", "1", "1", "0.1", "0.1001"), "80.001…", "E"),
+]
+
+
+@pytest.mark.parametrize(("normalized", "points", "risk_class"), BOUNDARIES)
+def test_the_class_is_decided_on_the_exact_points_at_every_boundary(
+    normalized: tuple[str, ...], points: str, risk_class: str
+) -> None:
+    measured = [(name, Decimal(0), Fraction(n)) for name, n in zip(BEHAVIOUR, normalized, strict=True)]
+    score = scored(JUNE_1, measured, DEFAULT_WEIGHTS)
+    exact = sum((w * Fraction(n) for w, n in zip((30, 20, 20, 10, 10), normalized, strict=True)), Fraction(0))
+    assert score.exact == exact * 100 / 90
+    assert str(_tenths(score.exact)).startswith(points.rstrip("…")[:4])
+    assert score.risk_class == risk_class
+    assert risk_class_of(score.points) == risk_class  # the points shown (rounded down) are in its band
+
+
+def _tenths(points: Fraction) -> Decimal:
+    return Decimal(points.numerator * 1000 // points.denominator) / 1000
+
+
+def test_an_account_at_59_93_points_is_class_c() -> None:
+    # F1 was due on 1 March and 197.00 of it is still open on 1 June (92 days: the worst lateness);
+    # F2, 803.00, is not yet due: 197 / 1000 of the outstanding is overdue.
+    account = opened()
+    invoiced(account, "F1", "197.00", day(2, 1), day(3, 1))
+    invoiced(account, "F2", "803.00", day(5, 20), day(6, 19))
+    score = risk_score(account, JUNE_1)
+    assert score.exact == Fraction(30 + 20 + 20 * Fraction(197, 1000)) * 100 / 90
+    assert (score.points, score.risk_class) == (Decimal("59.9"), "C")
+    assert points_of(score) == {"days_late": "33.4", "late_share": "22.2", "overdue_share": "4.4",
+                                "disputes": "0.0", "broken_promises": "0.0"}  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_class_is_the_class_of_the_exact_points(data: st.DataObject) -> None:
+    weights = some_weights(data)
+    rated = data.draw(st.booleans())
+    names = [*BEHAVIOUR, *(["rating"] if rated else [])]
+    # Normalized values near the class boundaries as often as anywhere else.
+    near = st.sampled_from([Fraction(k, 5) for k in range(6)]).flatmap(
+        lambda f: st.integers(-3, 3).map(lambda d: min(Fraction(1), max(Fraction(0), f + Fraction(d, 10_000))))
+    )
+    anywhere = st.fractions(min_value=0, max_value=1, max_denominator=10_000)
+    normalized = [data.draw(st.one_of(near, anywhere), label=name) for name in names]
+    score = scored(JUNE_1, [(name, Decimal(0), n) for name, n in zip(names, normalized, strict=True)], weights)
+    given_weights = [Fraction(weights.weight_of(name)) for name in names]
+    exact = sum((w * n for w, n in zip(given_weights, normalized, strict=True)), Fraction(0))
+    exact = exact * 100 / sum(given_weights, Fraction(0))
+    assert score.exact == exact
+    assert score.risk_class == next((c for floor, c in ((80, "E"), (60, "D"), (40, "C"), (20, "B")) if exact >= floor),
+                                    "A")  # fmt: skip
+    assert score.points <= exact < score.points + Decimal("0.1")
 
 
 # -- weights from configuration ---------------------------------------------------------------------
@@ -439,9 +516,15 @@ def test_points_stay_in_0_to_100_add_up_and_fall_in_their_class_band(data: st.Da
     on = START + timedelta(days=data.draw(st.integers(-5, 250)))
     score = risk_score(account, on, weights)
     assert Decimal(0) <= score.points <= Decimal(100)
-    assert score.points == sum((f.points for f in score.factors), Decimal(0))
+    # The points shown are the exact ones rounded down to the tenth, so they fall in the class's band…
+    assert score.points <= score.exact < score.points + Decimal("0.1")
     bands = [(Decimal(20), "A"), (Decimal(40), "B"), (Decimal(60), "C"), (Decimal(80), "D")]
     assert score.risk_class == next((c for limit, c in bands if score.points < limit), "E")
+    # … and the factors' points, each rounded, add up to the exact points give or take their rounding.
+    # (each weight shown within a tenth of its exact share, each factor's points rounded to the tenth).
+    assert abs(Fraction(sum((f.points for f in score.factors), Decimal(0))) - score.exact) <= Fraction(
+        15, 100
+    ) * len(score.factors)
     assert [f.name for f in score.factors] == [*BEHAVIOUR, *(["rating"] if account.rating else [])]
     assert sum((f.weight for f in score.factors), Decimal(0)) == 100
     for factor in score.factors:

@@ -6,7 +6,9 @@ it). Decoding 10,000 cases costs more than working the agenda out, and few
 change between two agendas: decoded cases are kept, and each agenda re-reads
 only those whose position moved. The worked-out agenda itself
 is kept per (date, read-model position, risk reviews that changed a class), so
-a day's pages come from memory."""
+a day's pages come from memory, and so is its ranking for a currency filter and
+a reporting currency (converting 10,000 priorities and adding up each currency's
+amount at risk is not free)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.concurrency import run_in_threadpool
 
 from o2c.domain.agenda import AccountAgenda, ScenarioCatalogue, agenda, resolve_scenario
+from o2c.domain.agenda_currencies import RankedAgenda, ranked_agenda
 from o2c.domain.cases import CollectionCase, from_json
+from o2c.domain.fx import Conversion
 from o2c.domain.scenarios import Step
 from o2c.projections import schema
 from o2c.projections.projector import VIEW
@@ -42,6 +46,7 @@ class Agendas:
         self.weights = weights
         self._cases: dict[str, _Kept] = {}  # by account
         self._worked_out: OrderedDict[tuple[date, int, int], list[AccountAgenda]] = OrderedDict()
+        self._ranked: OrderedDict[tuple[Any, ...], tuple[list[AccountAgenda], RankedAgenda]] = OrderedDict()
         self._reading = asyncio.Lock()  # one reader of the cases at a time: the others then find them kept
 
     async def warm(self, engine: AsyncEngine) -> None:
@@ -70,6 +75,23 @@ class Agendas:
         while len(self._worked_out) > AGENDAS_KEPT:
             self._worked_out.popitem(last=False)
         return worked_out
+
+    def ranked(
+        self,
+        entries: list[AccountAgenda],
+        currency: str | None,
+        conversions: Mapping[str, Conversion] | None,
+    ) -> RankedAgenda:
+        """A day's agenda (from `of_day`) filtered and ranked, kept while it is the day's."""
+        key = (id(entries), currency, None if conversions is None else tuple(conversions.values()))
+        found = self._ranked.get(key)
+        if found is not None and found[0] is entries:  # the same list, not one that took its id
+            return found[1]
+        ranked = ranked_agenda(entries, currency, conversions)
+        self._ranked[key] = (entries, ranked)
+        while len(self._ranked) > AGENDAS_KEPT:
+            self._ranked.popitem(last=False)
+        return ranked
 
     async def _cases_at_risk(self, conn: AsyncConnection) -> list[CollectionCase]:
         """The cases with something to chase, each with its class in force."""

@@ -22,7 +22,9 @@ from o2c.api.routes import (
     audit,
     collections,
     credit_check,
+    directory,
     events,
+    fx_rates,
     ops,
     parked,
     penalties,
@@ -92,7 +94,8 @@ def create_app(
     app.add_middleware(RefuseControlCharacters)  # inside the guard: a bad token is 401 first
     # Token and body size are checked before any route reads the body (see guards).
     app.add_middleware(RequestGuard)
-    views = (accounts, aging, portfolio, alerts, credit_check)  # the read model's, in the OpenAPI's order
-    for module in (events, audit, *views, penalties, collections, reports, ops, parked):
+    # The read model's, in the OpenAPI's order (`/v1/accounts` is no `/v1/accounts/{account}`: either may come first).
+    views = (directory, accounts, aging, portfolio, alerts, credit_check)
+    for module in (events, audit, *views, penalties, collections, reports, fx_rates, ops, parked):
         app.include_router(module.router)
     return app

@@ -1,10 +1,13 @@
 """How fresh a view is. Read-your-writes: `X-O2C-After: <position>` makes a view
-wait (bounded) until the read model has projected that position; 504 if it does
-not. Staleness: a view of a parked account (its facts from some position on wait
-for a retry, see projections/parking.py) says so in `X-O2C-Stale: parked;
-position=N`; a portfolio view, while any account is parked, in `X-O2C-Stale:
-parked; accounts=N` (the tracking position moves past parked facts, so
-`X-O2C-After` answers for every other account)."""
+wait (bounded) until the read model has projected that position, and the risk
+review has reviewed the accounts the facts up to it touched (their `risk` block,
+their class downgrades: projections/reviewed.py); 504 if it does not. Every GET
+route that reads the read model takes `wait_for_position` (a test walks the
+OpenAPI for those that do not). Staleness: a view of a parked account (its facts
+from some position on wait for a retry, see projections/parking.py) says so in
+`X-O2C-Stale: parked; position=N`; a portfolio view, while any account is
+parked, in `X-O2C-Stale: parked; accounts=N` (the tracking position moves past
+parked facts, so `X-O2C-After` answers for every other account)."""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ async def wait_for_position(request: Request) -> None:
 ACCOUNT_VIEW = re.compile(r"/v1/accounts/([^/]+)(?:/open-items|/aging)?")
 PORTFOLIO_VIEWS = frozenset(
     {"/v1/aging", "/v1/exposure", "/v1/dso", "/v1/alerts", "/v1/credit-check", "/v1/collections/agenda",
-     "/v1/reports/monthly"}
+     "/v1/reports/monthly", "/v1/accounts"}
 )  # fmt: skip
 _PARKED = "o2c_parked_since"  # request state: the account's first parked position, once read
 P = schema.parked.c

@@ -1,7 +1,7 @@
 """The collector's agenda for a business date: per account, the dunning step
 due or late on each invoice and not yet taken, leaving out what is disputed
 and what a promise or a payment plan holds back; accounts ordered by priority
-(amount at risk, times days past due, times the risk weight)."""
+(amount at risk, times days past due, times the risk weight) within their currency."""
 
 from __future__ import annotations
 
@@ -134,14 +134,16 @@ def agenda(
     on: date,
     weights: Mapping[str, Decimal] = DEFAULT_RISK_WEIGHTS,
 ) -> list[AccountAgenda]:
-    """Every account with something to do on `on`, highest priority first."""
+    """Every account with something to do on `on`: by currency, then highest priority
+    first (priorities in two currencies do not compare; `agenda_currencies` ranks
+    them together once converted)."""
     found = []
     for case in cases:
         name, steps = resolve_steps(case)
         entry = agenda_for(case, steps, on, weight_of(weights, case.risk_class), name)
         if entry is not None:
             found.append(entry)
-    found.sort(key=lambda entry: (-entry.priority, entry.account))
+    found.sort(key=lambda entry: (entry.currency, -entry.priority, entry.account))
     return found
 
 

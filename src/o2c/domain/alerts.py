@@ -1,6 +1,8 @@
 """When an account deserves a credit manager's attention. Pure functions:
 the projection raises an alert when its condition starts, clears it when it
-ends, and never deletes it; the ledger tells the poster which a batch raised."""
+ends, and never deletes it; the ledger tells the poster which a batch raised.
+Each alert keeps the business date its condition started (`effective_date`)
+beside the moment o2c recorded it (`raised_at`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from o2c.domain.money import to_cents
+from o2c.domain.money import to_minor_unit
 
 NEAR_LIMIT = Decimal("0.9")
 
@@ -20,9 +22,11 @@ SEVERITY = {
     "unapplied_cash": "low",
     "dispute_opened": "medium",
     "rating_downgraded": "high",
-    "overdue": "medium",
+    "overdue": "low",  # as raised: read as of each day, it rises with age and amount (overdue_severity)
     "promise_broken": "high",
+    "projection_parked": "high",
 }
+ALERT_TYPES = frozenset(SEVERITY)
 # Alerts about the account as a whole; the others are about one invoice or dispute.
 ACCOUNT_ALERTS = frozenset(
     {"limit_exceeded", "limit_near", "uninsured_exposure", "unapplied_cash", "rating_downgraded"}
@@ -60,22 +64,40 @@ def balance_kinds(t: Totals) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def balance_details(kind: str, t: Totals) -> dict[str, Any]:
-    exposure = str(to_cents(t.exposure))
+def balance_details(kind: str, t: Totals, currency: str) -> dict[str, Any]:
+    def amount(value: Decimal) -> str:
+        return str(to_minor_unit(value, currency))
+
+    exposure = amount(t.exposure)
     if kind == "limit_exceeded":
-        return {"exposure": exposure, "credit_limit": str(to_cents(t.credit_limit))}
+        return {"exposure": exposure, "credit_limit": amount(t.credit_limit)}
     if kind == "limit_near":
         utilization = (t.exposure / t.credit_limit * 100).quantize(Decimal("0.1"))
-        return {"exposure": exposure, "credit_limit": str(to_cents(t.credit_limit)), "utilization": str(utilization)}
+        return {"exposure": exposure, "credit_limit": amount(t.credit_limit), "utilization": str(utilization)}
     if kind == "uninsured_exposure":
         assert t.insured_limit is not None
-        return {"exposure": exposure, "insured_limit": str(to_cents(t.insured_limit))}
-    return {"unapplied_cash": str(to_cents(t.unapplied_cash))}
+        return {"exposure": exposure, "insured_limit": amount(t.insured_limit)}
+    return {"unapplied_cash": amount(t.unapplied_cash)}
 
 
-def balance_conditions(t: Totals) -> dict[tuple[str, str], dict[str, Any]]:
-    """(type, subject) -> details of each balance condition holding now."""
-    return {(kind, ""): balance_details(kind, t) for kind in balance_kinds(t)}
+# The business date of each fact that carries one; the others (an opening, a limit,
+# a rating, a class, a scenario) happen on the UTC day o2c records them.
+FACT_DATES = {
+    "OrderPlaced": "order_date", "OrderCancelled": "cancelled_date", "InvoiceIssued": "issue_date",
+    "PaymentReceived": "received_date", "PaymentAllocated": "allocation_date", "CreditNoteIssued": "issue_date",
+    "DisputeOpened": "opened_date", "DisputeResolved": "resolved_date", "DunningStepRecorded": "step_date",
+    "PromiseToPay": "promise_date", "PaymentPlanAgreed": "agreed_date",
+}  # fmt: skip
+
+
+def business_date(fact: Any) -> date:
+    """The day a fact happened in the business: the `effective_date` of the alerts it raises."""
+    name = FACT_DATES.get(type(fact).__name__)
+    day = getattr(fact, name, None) if name else None
+    if isinstance(day, date):
+        return day
+    moment: datetime = fact.timestamp
+    return moment.astimezone(UTC).date()
 
 
 def alert_interval(

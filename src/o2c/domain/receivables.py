@@ -3,7 +3,7 @@ them. Pure functions over amounts by due date and sales by day."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,14 +34,47 @@ def bucket_of(days_past_due: int, boundaries: Sequence[int], labels: Sequence[st
     return labels[-1]
 
 
-def age(balances_by_due_date: Mapping[date, Decimal], as_of: date, boundaries: Sequence[int]) -> dict[str, Decimal]:
-    """Open balances by aging bucket; the buckets add up to the outstanding."""
-    labels = bucket_labels(boundaries)
-    buckets = dict.fromkeys(labels, ZERO)
-    for due_date, balance in balances_by_due_date.items():
-        label = bucket_of((as_of - due_date).days, boundaries, labels)
-        buckets[label] += balance
-    return buckets
+@dataclass(frozen=True)
+class ReceivablesPosition:
+    """What DSO is worked out from, in one currency (or converted into one) on D:
+    the receivables R(D), the outstanding and what of it is not yet due, and the
+    invoiced sales by day."""
+
+    receivables: Decimal  # outstanding - unapplied cash, floored at 0
+    outstanding: Decimal
+    not_yet_due: Decimal  # due on or after D
+    sales_by_day: Mapping[date, Decimal]
+
+    @classmethod
+    def of(
+        cls, outstanding: Decimal, unapplied: Decimal, not_yet_due: Decimal, sales_by_day: Mapping[date, Decimal]
+    ) -> ReceivablesPosition:
+        return cls(max(outstanding - unapplied, ZERO), outstanding, not_yet_due, sales_by_day)
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.outstanding - self.not_yet_due
+
+    def converted(self, convert: Callable[[Decimal], Decimal]) -> ReceivablesPosition:
+        """Every amount (each day's sales too) converted, exactly: ratios are worked
+        out from the converted amounts, never averaged."""
+        sales = {day: convert(amount) for day, amount in self.sales_by_day.items()}
+        return ReceivablesPosition(
+            convert(self.receivables), convert(self.outstanding), convert(self.not_yet_due), sales
+        )
+
+
+def combined(positions: Iterable[ReceivablesPosition]) -> ReceivablesPosition:
+    """Positions in one currency added up; each kept its own floor at 0 (unapplied
+    cash in dollars does not reduce what is owed in yen)."""
+    receivables = outstanding = not_yet_due = ZERO
+    sales: dict[date, Decimal] = {}
+    for p in positions:
+        receivables, outstanding = receivables + p.receivables, outstanding + p.outstanding
+        not_yet_due += p.not_yet_due
+        for day, amount in p.sales_by_day.items():
+            sales[day] = sales.get(day, ZERO) + amount
+    return ReceivablesPosition(receivables, outstanding, not_yet_due, sales)
 
 
 @dataclass(frozen=True)
@@ -52,6 +85,9 @@ class Dso:
     best_possible_dso: Decimal | None
     average_days_delinquent: Decimal | None
     overdue_rate: Decimal | None
+    outstanding: Decimal
+    not_yet_due: Decimal
+    overdue: Decimal
 
 
 def standard_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
@@ -79,31 +115,23 @@ def countback_dso(receivables: Decimal, sales_by_day: Mapping[date, Decimal], as
     return days
 
 
-def dso(
-    *,
-    outstanding: Decimal,
-    unapplied: Decimal,
-    not_yet_due: Decimal,
-    overdue: Decimal,
-    sales_by_day: Mapping[date, Decimal],
-    as_of: date,
-    days: int,
-    method: str,
-) -> Dso:
-    receivables = max(outstanding - unapplied, ZERO)
+def dso(position: ReceivablesPosition, *, as_of: date, days: int, method: str) -> Dso:
+    receivables, not_yet_due = position.receivables, position.not_yet_due
     window_start = as_of - timedelta(days=days)
-    sales = sum((s for d, s in sales_by_day.items() if window_start < d <= as_of), ZERO)
+    sales = sum((s for d, s in position.sales_by_day.items() if window_start < d <= as_of), ZERO)
     standard = standard_dso(receivables, sales, days)
-    chosen = countback_dso(receivables, sales_by_day, as_of) if method == "countback" else standard
-    best = standard_dso(not_yet_due, sales, days)
+    chosen = countback_dso(receivables, position.sales_by_day, as_of) if method == "countback" else standard
     return Dso(
         receivables=receivables,
         sales=sales,
         dso=chosen,
-        best_possible_dso=best,
+        best_possible_dso=standard_dso(not_yet_due, sales, days),
         # (R - best) * N / S rather than a difference of two rounded quotients.
         average_days_delinquent=standard_dso(receivables - not_yet_due, sales, days),
-        overdue_rate=overdue / outstanding if outstanding else None,
+        overdue_rate=position.overdue / position.outstanding if position.outstanding else None,
+        outstanding=position.outstanding,
+        not_yet_due=not_yet_due,
+        overdue=position.overdue,
     )
 
 

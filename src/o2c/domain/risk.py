@@ -27,19 +27,20 @@ from o2c.domain.items import Invoice, Movement
 from o2c.domain.money import ZERO
 from o2c.domain.valuation import position
 
-ONE = Decimal(1)
-# Points and weights are kept to one decimal, like the other rates of the service;
-# each factor is rounded first and the total is their sum, so what is shown adds up.
+ONE = Fraction(1)
+# What decides is exact (fractions); what is shown is rounded: factors' points and
+# weights to one decimal like the other rates of the service, the total rounded
+# down, so that the points shown always fall in the band of the class they make.
 POINT = Decimal("0.1")
 SHOWN = Decimal("0.0001")
 
 # Where a measure reaches its worst (normalized 1).
-WORST_DAYS_LATE = Decimal(60)  # two months late on average: where the default credit hold starts
-WORST_DISPUTE_SHARE = Decimal("0.2")  # one invoice in five disputed
-WORST_BROKEN_PROMISES = Decimal(3)
+WORST_DAYS_LATE = Fraction(60)  # two months late on average: where the default credit hold starts
+WORST_DISPUTE_SHARE = Fraction(1, 5)  # one invoice in five disputed
+WORST_BROKEN_PROMISES = Fraction(3)
 
 # Lower bounds of the classes B … E, in points.
-CLASS_FLOORS = ((Decimal(80), "E"), (Decimal(60), "D"), (Decimal(40), "C"), (Decimal(20), "B"))
+CLASS_FLOORS = ((80, "E"), (60, "D"), (40, "C"), (20, "B"))
 
 BEHAVIOUR = ("days_late", "late_share", "overdue_share", "disputes", "broken_promises")
 FACTORS = (*BEHAVIOUR, "rating")
@@ -103,16 +104,17 @@ class Factor:
     name: str
     value: Decimal  # the raw measure: days, a share, a count or the agency's score
     normalized: Decimal  # 0 (best) … 1 (worst)
-    weight: Decimal  # the points it gives at its worst; the weights present sum to 100
-    points: Decimal  # weight times normalized, to one decimal
+    weight: Decimal  # the points it gives at its worst, to one decimal; the weights present sum to 100
+    points: Decimal  # weight times normalized, to one decimal (shown: the class is decided on exact points)
 
 
 @dataclass(frozen=True)
 class RiskScore:
     on: date
-    points: Decimal  # 0 … 100, the sum of the factors' points
-    risk_class: str  # computed, A … E; see effective_risk_class for the one that applies
+    points: Decimal  # 0 … 100, the exact points rounded down to one decimal: in the class's band
+    risk_class: str  # computed from the exact points, A … E; see effective_risk_class for the one that applies
     factors: tuple[Factor, ...]
+    exact: Fraction = Fraction(0)  # Σ weight * normalized / Σ weights * 100, unrounded: what decides the class
 
     def factor(self, name: str) -> Factor | None:
         return next((f for f in self.factors if f.name == name), None)
@@ -138,23 +140,30 @@ class RiskScore:
 
 def risk_score(account: CustomerAccount, on: date, weights: RiskWeights = DEFAULT_WEIGHTS) -> RiskScore:
     """The account's score on `on` from its own history and its latest rating."""
-    measured = [*_behaviour(account, on), *_rating(account, weights)]
-    # Without a rating the behaviour factors share its weight, in proportion.
-    shares = _apportioned([weights.weight_of(name) for name, _, _ in measured])
-    factors = [
-        Factor(name, value, normalized.quantize(SHOWN, ROUND_HALF_EVEN), share, _to_point(share * normalized))
+    return scored(on, [*_behaviour(account, on), *_rating(account, weights)], weights)
+
+
+def scored(on: date, measured: list[Measure], weights: RiskWeights) -> RiskScore:
+    """The score of measured factors: exact points decide the class; each factor's
+    weight and points, and the total, are shown rounded. Without a rating the
+    behaviour factors share its weight, in proportion."""
+    given = [Fraction(weights.weight_of(name)) for name, _, _ in measured]
+    exact = sum((w * normalized for w, (_, _, normalized) in zip(given, measured, strict=True)), Fraction(0))
+    exact = exact * 100 / sum(given, Fraction(0))
+    shares = _apportioned(given)
+    factors = tuple(
+        Factor(name, value, _decimal(normalized, SHOWN), share, _decimal(Fraction(share) * normalized, POINT))
         for (name, value, normalized), share in zip(measured, shares, strict=True)
-    ]
-    points = sum((f.points for f in factors), ZERO)
-    return RiskScore(on, points, risk_class_of(points), tuple(factors))
+    )
+    shown = Decimal(math.floor(exact * 10)) * POINT
+    return RiskScore(on, shown, risk_class_of(exact), factors, exact)
 
 
-def _apportioned(weights: list[Decimal]) -> list[Decimal]:
+def _apportioned(weights: list[Fraction]) -> list[Decimal]:
     """The weights scaled to 100 points, to one decimal, summing to exactly 100
-    (largest remainders get the tenths that rounding down leaves over): each
-    factor then gives at most its weight, and all of them at most 100."""
-    total = sum((Fraction(w) for w in weights), Fraction(0))
-    exact = [Fraction(w) * 1000 / total for w in weights]  # in tenths of a point
+    (largest remainders get the tenths that rounding down leaves over), as shown."""
+    total = sum(weights, Fraction(0))
+    exact = [w * 1000 / total for w in weights]  # in tenths of a point
     tenths = [math.floor(e) for e in exact]
     by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - tenths[i]), i))
     for i in by_remainder[: 1000 - sum(tenths)]:
@@ -162,7 +171,9 @@ def _apportioned(weights: list[Decimal]) -> list[Decimal]:
     return [Decimal(t) * POINT for t in tenths]
 
 
-def risk_class_of(points: Decimal) -> str:
+def risk_class_of(points: Decimal | Fraction) -> str:
+    """The class of points, exact ones when it decides (59.93 is C, though shown
+    rounded to one decimal it would read 59.9 and half-even to the tenth 60.0 would not)."""
     for floor, risk_class in CLASS_FLOORS:
         if points >= floor:
             return risk_class
@@ -188,27 +199,27 @@ def _rank(risk_class: str) -> int:
         raise ValueError(f"'{risk_class}' is not a risk class; the classes are {', '.join(RISK_CLASSES)}") from None
 
 
-Measure = tuple[str, Decimal, Decimal]  # name, value, normalized
+Measure = tuple[str, Decimal, Fraction]  # name, value shown, normalized (exact)
 
 
 def _behaviour(account: CustomerAccount, on: date) -> list[Measure]:
     days_late, late_share = _lateness(account, on)
     now = position(account, on, on)
-    overdue_share = now.overdue / now.outstanding if now.outstanding else ZERO
+    overdue_share = _share(now.overdue, now.outstanding)
     issued = sum(1 for invoice in account.invoices.values() if invoice.is_issued_on(on))
     disputed = sum(1 for dispute in account.disputes.values() if dispute.opened_date <= on)
-    dispute_share = Decimal(disputed) / issued if issued else ZERO
-    broken = Decimal(_broken_promises(account, on))
+    dispute_share = Fraction(disputed, issued) if issued else Fraction(0)
+    broken = _broken_promises(account, on)
     return [
-        ("days_late", days_late.quantize(POINT, ROUND_HALF_EVEN), min(ONE, days_late / WORST_DAYS_LATE)),
-        ("late_share", late_share.quantize(SHOWN, ROUND_HALF_EVEN), late_share),
-        ("overdue_share", overdue_share.quantize(SHOWN, ROUND_HALF_EVEN), overdue_share),
-        ("disputes", dispute_share.quantize(SHOWN, ROUND_HALF_EVEN), min(ONE, dispute_share / WORST_DISPUTE_SHARE)),
-        ("broken_promises", broken, min(ONE, broken / WORST_BROKEN_PROMISES)),
+        ("days_late", _decimal(days_late, POINT), min(ONE, days_late / WORST_DAYS_LATE)),
+        ("late_share", _decimal(late_share, SHOWN), late_share),
+        ("overdue_share", _decimal(overdue_share, SHOWN), overdue_share),
+        ("disputes", _decimal(dispute_share, SHOWN), min(ONE, dispute_share / WORST_DISPUTE_SHARE)),
+        ("broken_promises", Decimal(broken), min(ONE, broken / WORST_BROKEN_PROMISES)),
     ]
 
 
-def _lateness(account: CustomerAccount, on: date) -> tuple[Decimal, Decimal]:
+def _lateness(account: CustomerAccount, on: date) -> tuple[Fraction, Fraction]:
     """Amount-weighted days late, and the share of invoices paid late, over the
     invoices come due by `on`. Each amount of cash counts the days between the
     due date and the day it was applied; what is still open on `on` counts the
@@ -231,9 +242,16 @@ def _lateness(account: CustomerAccount, on: date) -> tuple[Decimal, Decimal]:
         late += any(days > 0 for _, days in parts)
         weighted_days += sum((amount * days for amount, days in parts), ZERO)
         owed += sum((amount for amount, _ in parts), ZERO)
-    days_late = weighted_days / owed if owed else ZERO
-    late_share = Decimal(late) / invoices if invoices else ZERO
-    return days_late, late_share
+    return _share(weighted_days, owed), Fraction(late, invoices) if invoices else Fraction(0)
+
+
+def _share(part: Decimal, whole: Decimal) -> Fraction:
+    return Fraction(part) / Fraction(whole) if whole else Fraction(0)
+
+
+def _decimal(value: Fraction, places: Decimal) -> Decimal:
+    """A fraction shown to `places`, rounded half-even."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(places, ROUND_HALF_EVEN)
 
 
 def _cash_by_invoice(account: CustomerAccount, on: date) -> dict[str, list[Movement]]:
@@ -272,9 +290,5 @@ def _rating(account: CustomerAccount, weights: RiskWeights) -> list[Measure]:
         return []
     if not score.is_finite():
         return []
-    standing = min(ONE, max(ZERO, score / weights.rating_scale))
+    standing = min(ONE, max(Fraction(0), Fraction(score) / Fraction(weights.rating_scale)))
     return [("rating", score, ONE - standing)]
-
-
-def _to_point(value: Decimal) -> Decimal:
-    return value.quantize(POINT, ROUND_HALF_EVEN)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from o2c.domain.account import CustomerAccount
 from o2c.domain.money import ZERO
+from o2c.domain.schedules import overdue_on
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def position(account: CustomerAccount, as_of: date | None, today: date) -> Accou
         outstanding=sum((i.open_balance for i in items), ZERO),
         uninvoiced=sum((o.uninvoiced_on(as_of) for o in account.orders.values()), ZERO),
         unapplied_cash=sum((p.unapplied_on(as_of) for p in account.payments.values()), ZERO),
-        overdue=sum((i.open_balance for i in items if i.days_past_due > 0), ZERO),
+        overdue=overdue_on(account, as_of, today),  # by the due dates in force: a plan's while it holds
         # Every open dispute counts, even on an invoice settled since it was opened.
         disputed=sum((i.disputed_on(as_of) for i in account.invoices.values()), ZERO),
         open_items=items,

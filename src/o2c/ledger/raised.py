@@ -44,8 +44,9 @@ def raised(
     now = {code: before(account) for code, account in accounts.items()}
     for code, state in now.items():
         for kind in sorted(state.held - earlier[code].held):
-            assert state.totals is not None
-            out.append(_alert(code, kind, code, balance_details(kind, state.totals)))
+            account = accounts[code]
+            assert state.totals is not None and account is not None
+            out.append(_alert(code, kind, code, balance_details(kind, state.totals, account.currency)))
     scores: dict[str, Any] = {code: b.score for code, b in earlier.items()}
     for event in events:
         kind, code = type(event).__name__, event.originator_id

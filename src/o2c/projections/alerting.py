@@ -1,17 +1,22 @@
 """How the projection keeps alerts: which it raises or clears as each fact is
-projected (balances, disputes, ratings) and as time passes (overdue invoices,
-broken promises and plans)."""
+projected (balances, disputes, ratings) and as time passes (overdue invoices;
+those a plan names, and broken promises and plans, follow rules of business
+days: projections/spells.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from o2c.domain.account import CustomerAccount
-from o2c.domain.alerts import SEVERITY, Totals, alert_interval, balance_conditions
+from o2c.domain.alerts import SEVERITY, Totals, alert_interval, balance_details, balance_kinds, business_date
+from o2c.domain.schedules import Overlay, planned
 from o2c.projections.batch import Batch
+
+if TYPE_CHECKING:
+    from o2c.projections.spells import Rule
 
 
 @dataclass
@@ -24,6 +29,8 @@ class Projected:
     recorded_at: dict[str, datetime] = field(default_factory=dict)  # invoice -> when o2c recorded it
     # (kind, id) of each promise and plan -> when o2c recorded it and when it stopped holding.
     commitments: dict[tuple[str, str], Commitment] = field(default_factory=dict)
+    overlay: Overlay = field(default_factory=dict)  # the lines its plans add (domain/schedules.py)
+    rules: dict[tuple[str, str], Rule] = field(default_factory=dict)  # (type, subject) -> as known (spells.py)
 
 
 @dataclass
@@ -46,40 +53,44 @@ class TimedCondition:
     details: dict[str, Any]
 
 
-def _change(batch: Batch, projected: Projected, key: tuple[str, str], at: datetime, details: Any) -> None:
-    """Raises (details given) or clears (None) the alert `key`, if that changes anything."""
+def _change(batch: Batch, projected: Projected, key: tuple[str, str], fact: Any, details: Any) -> None:
+    """Raises (details given) or clears (None) the alert `key` as `fact` is projected,
+    if that changes anything; a raise is dated by the fact's business date."""
     code, is_open = projected.account.id, key in projected.open_alerts
     subject = key[1] or code
     if details is not None and not is_open:
         projected.open_alerts.add(key)
         batch.alerts.append(("raise", {
             "account": code, "type": key[0], "subject": subject, "severity": SEVERITY[key[0]],
-            "raised_at": at, "cleared_at": None, "details": details,
+            "effective_date": business_date(fact), "raised_at": fact.timestamp, "cleared_at": None,
+            "details": details,
         }))  # fmt: skip
     elif details is None and is_open:
         projected.open_alerts.discard(key)
-        batch.alerts.append(("clear", {"account": code, "type": key[0], "subject": subject, "at": at}))
+        batch.alerts.append(("clear", {"account": code, "type": key[0], "subject": subject, "at": fact.timestamp}))
 
 
-def balance_alerts(projected: Projected, batch: Batch, at: datetime) -> None:
-    held = balance_conditions(projected.totals)
+def balance_alerts(projected: Projected, batch: Batch, event: Any) -> None:
+    held, totals = balance_kinds(projected.totals), projected.totals
     for kind in ("limit_exceeded", "limit_near", "uninsured_exposure", "unapplied_cash"):
-        _change(batch, projected, (kind, ""), at, held.get((kind, "")))
+        if (kind in held) != ((kind, "") in projected.open_alerts):  # details only for a raise
+            details = balance_details(kind, totals, projected.account.currency) if kind in held else None
+            _change(batch, projected, (kind, ""), event, details)
 
 
 def event_alerts(event: Any, projected: Projected, rating_before: Any, batch: Batch) -> None:
-    kind, at = type(event).__name__, event.timestamp
+    kind = type(event).__name__
     if kind == "DisputeOpened":
         details = {"invoice_id": event.invoice_id, "amount": str(event.amount), "reason": event.reason}
-        _change(batch, projected, ("dispute_opened", event.dispute_id), at, details)
+        _change(batch, projected, ("dispute_opened", event.dispute_id), event, details)
     elif kind == "DisputeResolved":
-        _change(batch, projected, ("dispute_opened", event.dispute_id), at, None)
+        _change(batch, projected, ("dispute_opened", event.dispute_id), event, None)
     elif kind == "RatingChanged":
         # A lower score than the last one known is a downgrade (a higher score is better).
         down = rating_before is not None and event.score < rating_before["score"]
         details = {"agency": event.agency, "from": str(rating_before["score"]), "to": str(event.score),
                    "rating": event.rating} if down else None  # fmt: skip
-        _change(batch, projected, ("rating_downgraded", ""), at, details)
+        _change(batch, projected, ("rating_downgraded", ""), event, details)
 
 
 def overdue_condition(code: str, invoice_id: str, due_date: date, recorded_at: datetime,
@@ -88,34 +99,26 @@ def overdue_condition(code: str, invoice_id: str, due_date: date, recorded_at: d
     return TimedCondition(code, "overdue", invoice_id, due_date + timedelta(days=1), recorded_at, settled_at, details)
 
 
-def broken_condition(code: str, kind: str, commitment_id: str, commitment: Commitment) -> TimedCondition:
-    assert commitment.broken_on is not None
-    details = {"kind": kind, "id": commitment_id, "broken_on": commitment.broken_on.isoformat()}
-    return TimedCondition(code, "promise_broken", f"{kind}:{commitment_id}", commitment.broken_on,
-                          commitment.recorded_at, commitment.ended_at, details)  # fmt: skip
-
-
 def raised_row(condition: TimedCondition, raised_at: datetime, cleared_at: datetime | None) -> dict[str, Any]:
     return {
         "account": condition.account, "type": condition.type, "subject": condition.subject,
-        "severity": SEVERITY[condition.type], "raised_at": raised_at, "cleared_at": cleared_at,
-        "details": condition.details,
+        "severity": SEVERITY[condition.type], "effective_date": condition.holds_from, "raised_at": raised_at,
+        "cleared_at": cleared_at, "details": condition.details,
     }  # fmt: skip
 
 
 def batch_conditions(batch: Batch, today: date) -> list[TimedCondition]:
-    """The timed conditions about what this batch touched: invoices past due, and
-    promises and plans that broke (or will)."""
+    """The timed conditions about what this batch touched: invoices past due (those
+    no plan names: a plan's follow their rule, spells.py)."""
     found = []
     for (code, invoice_id), row in batch.invoices.items():
         if row["due_date"] >= today or (row["open_balance"] == 0 and row["settled_at"] is None):
             continue  # not yet due, or settled by an earlier batch
+        account = batch.touched[code].account
+        if account.plans and invoice_id in planned(account):
+            continue
         recorded_at = batch.touched[code].recorded_at[invoice_id]
         found.append(overdue_condition(code, invoice_id, row["due_date"], recorded_at, row["settled_at"]))
-    for code, kind, commitment_id in batch.commitments:
-        commitment = batch.touched[code].commitments[(kind, commitment_id)]
-        if commitment.broken_on is not None and commitment.broken_on <= today:
-            found.append(broken_condition(code, kind, commitment_id, commitment))
     return found
 
 
@@ -147,3 +150,8 @@ def timed_alerts(
             batch.alerts.append(("clear", {"account": condition.account, "type": condition.type,
                                            "subject": condition.subject, "at": cleared_at}))  # fmt: skip
     return deferred
+
+
+def utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored moment is UTC.
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

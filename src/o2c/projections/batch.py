@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy import Connection, bindparam, delete, func, update
 
 from o2c.projections import schema
 from o2c.projections.bulk import insert_rows, upsert_rows
@@ -29,8 +29,12 @@ class Batch:
     cases: dict[str, int] = field(default_factory=dict)  # account -> position of its last fact changing its case
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     commitments: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # Rules of timed alerts (projections/spells.py): each changed one's rules in order, and the rows kept.
+    rules: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
+    timed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
     budgets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fx_rates: dict[date, list[dict[str, Any]]] = field(default_factory=dict)  # a day's rows replace its rows
 
     def write(self, conn: Connection) -> None:
         insert_rows(conn, schema.lines, self.lines)
@@ -72,15 +76,19 @@ class Batch:
         for table, rows, keys, kept in (
             (schema.collections, self.collections, ["account"], _KEEP_RISK),
             (schema.commitments, self.commitments, ["account", "kind", "commitment_id"], ()),
+            (schema.timed_conditions, self.timed, ["account", "type", "subject"], ()),
             (schema.scenarios, self.scenarios, ["name"], ()),
             (schema.budgets, self.budgets, ["month"], ()),
         ):
             upsert_rows(conn, table, list(rows.values()), keys, _replace_all(table, [*keys, *kept]))
+        if self.fx_rates:
+            conn.execute(delete(schema.fx_rates).where(schema.fx_rates.c.rate_date.in_(list(self.fx_rates))))
+            insert_rows(conn, schema.fx_rates, [row for rows in self.fx_rates.values() for row in rows])
         write_alerts(conn, self.alerts)
 
 
-# The risk review writes these columns, not the batch.
-_KEEP_RISK = ("risk", "risk_class")
+# The risk review writes these columns, not the batch (`risk_points`: the database, from `risk`).
+_KEEP_RISK = ("risk", "risk_class", "risk_points")
 
 
 def _replace_all(table: Any, keys: list[str]) -> Any:

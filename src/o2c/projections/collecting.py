@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from o2c.domain import cases
 from o2c.domain.cases import collection_case, commitments_of, to_json
 from o2c.domain.money import ZERO
 from o2c.projections.alerting import Commitment, Projected
@@ -14,13 +15,14 @@ from o2c.projections.batch import Batch
 from o2c.projections.units import to_units
 
 
-def track_commitments(projected: Projected, at: datetime, batch: Batch) -> None:
+def track_commitments(projected: Projected, at: datetime, batch: Batch) -> tuple[cases.Commitment, ...]:
     """After each fact: which promises and plans hold (broken, or to break, with
-    something still open), and since when they no longer do."""
+    something still open), and since when they no longer do; returns them all."""
     account = projected.account
     if not (account.promises or account.plans):
-        return
-    for found in commitments_of(account):
+        return ()
+    every = commitments_of(account)
+    for found in every:
         key = (found.kind, found.commitment_id)
         holds = found.broken_on is not None and not found.settled
         known = projected.commitments.get(key)
@@ -37,6 +39,7 @@ def track_commitments(projected: Projected, at: datetime, batch: Batch) -> None:
             "broken_on": known.broken_on, "due_on": found.due_on, "recorded_at": known.recorded_at,
             "ended_at": known.ended_at,
         }  # fmt: skip
+    return every
 
 
 def case_row(projected: Projected, position: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What each recorded fact adds to the read model's dated lines. Pure: it reads
-the account as it is just after the fact, and the fact itself."""
+the account as it is just after the fact, and the fact itself; and, for the
+plans' schedules, what the plans' lines were before it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.domain.account import CustomerAccount
+from o2c.domain.money import ZERO
+from o2c.domain.schedules import Overlay, planned
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,36 @@ _HANDLERS = {
     "DisputeOpened": _dispute_opened,
     "DisputeResolved": _dispute_resolved,
 }
+
+
+def plan_moved(event: Any, account: CustomerAccount) -> bool:
+    """Whether the fact can change the plans' schedules: a plan agreed, or cash or
+    a credit on an invoice a plan names (nothing else moves what is open on them,
+    or a plan's break)."""
+    kind = type(event).__name__
+    if kind == "PaymentPlanAgreed":
+        return True
+    if not account.plans:
+        return False
+    if kind in ("PaymentReceived", "PaymentAllocated"):
+        touched = [allocation.invoice_id for allocation in event.allocations]
+    elif kind == "CreditNoteIssued":
+        touched = [event.invoice_id]
+    elif kind == "DisputeResolved" and event.credited_amount > 0:
+        touched = [account.disputes[event.dispute_id].invoice_id]
+    else:
+        return False
+    named = planned(account)
+    return any(invoice_id in named for invoice_id in touched)
+
+
+def plan_lines(before: Overlay, after: Overlay) -> list[Line]:
+    """The receivable lines that turn the plans' lines from `before` into `after`
+    (what a fact changed of the plans' schedules, from each day on)."""
+    lines = []
+    for key in sorted(before.keys() | after.keys()):
+        change = after.get(key, ZERO) - before.get(key, ZERO)
+        if change:
+            invoice_id, due_date, effective_date = key
+            lines.append(Line("receivable", invoice_id, due_date, effective_date, change))
+    return lines

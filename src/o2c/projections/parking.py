@@ -19,6 +19,7 @@ from eventsourcing import persistence
 from sqlalchemy import Connection, Select, func, insert, select, update
 from sqlalchemy import exc as sa
 
+from o2c.domain.alerts import SEVERITY as SEVERITIES
 from o2c.projections import schema
 from o2c.projections.bulk import upsert_rows
 
@@ -27,7 +28,7 @@ from o2c.projections.bulk import upsert_rows
 # out while a retry applied an account's parked facts is rolled back, never mixed in.
 RETRIES = "parked_retries"
 ALERT = "projection_parked"
-SEVERITY = "high"
+SEVERITY = SEVERITIES[ALERT]
 ERROR_CHARS = 2000
 P, T = schema.parked.c, schema.tracking.c
 
@@ -111,7 +112,9 @@ def raised_alert(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     details = alert_details(row["position"], row["type"], row["event_id"], row["error"])
     return ("raise", {
         "account": row["account"], "type": ALERT, "subject": row["account"], "severity": SEVERITY,
-        "raised_at": row["parked_at"], "cleared_at": None, "details": details,
+        # Dated the day it was parked: the fact itself may be what cannot be read.
+        "effective_date": row["parked_at"].date(), "raised_at": row["parked_at"], "cleared_at": None,
+        "details": details,
     })  # fmt: skip
 
 

@@ -29,15 +29,17 @@ from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.alerts import Totals
 from o2c.domain.cases import LEAVE_THE_CASE
 from o2c.domain.collections import MOVE_COMMITMENTS
+from o2c.domain.fx_rates import FX_PREFIX
 from o2c.domain.money import ZERO
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
+from o2c.domain.schedules import plan_schedules
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
 from o2c.projections.alerting import Projected, balance_alerts, batch_conditions, event_alerts, timed_alerts
 from o2c.projections.batch import Batch
 from o2c.projections.bulk import insert_rows
 from o2c.projections.collecting import case_row, track_commitments
-from o2c.projections.lines import lines_for
+from o2c.projections.lines import lines_for, plan_lines, plan_moved
 from o2c.projections.parking import (
     RETRIES,
     Parking,
@@ -50,6 +52,7 @@ from o2c.projections.parking import (
 )
 from o2c.projections.risk_review import RiskReview
 from o2c.projections.rows import account_row, add_line, load_projected
+from o2c.projections.rules import settle_rules, track_rules
 from o2c.projections.settings import project_setting
 from o2c.projections.status import add_errors
 from o2c.projections.sweep import DailySweep, alert_states
@@ -87,6 +90,7 @@ class ReadModelProjection:
         self._parked: dict[str, int] | None = None  # parked account -> its first parked position
         self._retries_known: int | None = None  # the retry count `_parked` was read at
         self._retries_seen: int | None = None  # the retry count read with the position
+        self._resumed = False  # the risk review's queue, as the read model left it
 
     def position(self, conn: Connection | None = None) -> int:
         """Where the read model is; the retry count is read with it (see parking.RETRIES)."""
@@ -122,6 +126,9 @@ class ReadModelProjection:
         retries = self._retries_seen
         if self._parked is None or retries != self._retries_known:
             self._read_parked(retries)  # at start, and after a retry
+        if not self._resumed:
+            self.review.resume(read)
+            self._resumed = True
         notifications = self.ledger.recorder.select_notifications(read + 1, limit)
         caught_up = len(notifications) < limit
         done = 0
@@ -173,7 +180,7 @@ class ReadModelProjection:
                 else:
                     raise  # parking the fact failed too: retried as before, never skipped
         self.parked.update({code: failed.position for code, failed in parking.failed.items()})
-        self.review.enqueue(batch.touched)
+        self.review.enqueue(batch.touched, (read, chunk[-1].id))
         return count
 
     def project_facts(
@@ -226,6 +233,7 @@ class ReadModelProjection:
             conditions = [c for c in conditions if c.ended_at is not None or c.account not in waiting]
         known = alert_states(conn, conditions)
         self.sweep.pending |= timed_alerts(batch, conditions, known, seen_until, now)
+        self.sweep.pending |= settle_rules(conn, batch, seen_until, waiting, now)
         batch.write(conn)
 
     def _forget(self, batch: Batch | None = None, code: str | None = None) -> None:
@@ -286,13 +294,18 @@ class ReadModelProjection:
             add_line(batch, code, position, line, account, at)
             if line.measure != "sales":
                 setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
+        schedules = plan_schedules(account) if plan_moved(event, account) else None
+        if schedules is not None:
+            for line in plan_lines(projected.overlay, schedules.overlay):  # nets to zero on each invoice
+                add_line(batch, code, position, line, account, at)
+            projected.overlay = schedules.overlay
         if kind in MOVE_COMMITMENTS:
-            track_commitments(projected, at, batch)
+            track_rules(projected, at, batch, schedules, track_commitments(projected, at, batch))
         if kind not in LEAVE_THE_CASE:
             # Written at the position of the last fact that changed it, however batched.
             batch.cases[code] = position
         event_alerts(event, projected, rating_before, batch)
-        balance_alerts(projected, batch, at)
+        balance_alerts(projected, batch, event)
         batch.accounts[code] = account_row(projected, position)
         batch.touched[code] = projected
 
@@ -309,7 +322,8 @@ class ReadModelProjection:
         if version_before and (before is None or before.version != version_before):
             before = self.ledger.repository.get(code, version=version_before)
         aggregate = event.mutate(before if version_before else None)
-        self._settings[code] = aggregate
+        if not code.startswith(FX_PREFIX):  # a day of rates rarely changes again; there is one per day
+            self._settings[code] = aggregate
         project_setting(aggregate, event.timestamp, batch)
 
     # -- accounts as projected ---------------------------------------------------------

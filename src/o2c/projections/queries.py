@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, true
+from sqlalchemy import ColumnElement, Row, func, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from o2c.domain.money import ZERO
-from o2c.domain.receivables import COUNTBACK_LIMIT_DAYS, Dso, age, dso
+from o2c.domain.receivables import COUNTBACK_LIMIT_DAYS, ReceivablesPosition
 from o2c.projections import schema
 from o2c.projections.projector import VIEW
+from o2c.projections.reviewed import REVIEWED_POSITION
 from o2c.projections.units import from_units
 
 L, INV, A = schema.lines.c, schema.invoices.c, schema.accounts.c
@@ -26,8 +27,12 @@ _AGING_MEASURES = ("receivable", "unapplied", "disputed")
 
 
 async def projected_position(conn: AsyncConnection) -> int:
-    found = await conn.scalar(select(schema.tracking.c.position).where(schema.tracking.c.view == VIEW))
-    return int(found or 0)
+    """Where the read model is for read-your-writes: the lesser of the facts' position
+    and the risk review's (projections/reviewed.py)."""
+    t = schema.tracking.c
+    rows = await conn.execute(select(t.view, t.position).where(t.view.in_((VIEW, REVIEWED_POSITION))))
+    found = {row.view: row.position for row in rows}
+    return min(int(found.get(VIEW) or 0), int(found.get(REVIEWED_POSITION) or 0))
 
 
 async def account_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
@@ -35,13 +40,22 @@ async def account_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
 
 
 async def account_with_overdue(conn: AsyncConnection, code: str, today: date) -> Row[Any] | None:
-    """The account's row and, as `overdue_units`, what is open past due on `today`
-    (every recorded fact counted): one round trip where two would do."""
-    overdue = (
-        select(func.sum(INV.open_balance))
-        .where(INV.account == A.account, INV.due_date < today, INV.open_balance > 0)
-        .scalar_subquery()
+    """The account's row and, as `overdue_units`, what is open past due on `today`:
+    invoices no plan names with every recorded fact counted; those a plan names (and
+    still open) by their lines as of today, which carry the plans' due dates
+    (domain/schedules.py, `overdue_on`). One round trip where two would do."""
+    t = schema.timed_conditions.c
+    planned = select(t.subject).where(t.account == code, t.type == "overdue")
+    own = select(INV.open_balance.label("units")).where(
+        INV.account == code, INV.due_date < today, INV.open_balance > 0, INV.invoice_id.not_in(planned)
     )
+    still_open = select(INV.invoice_id).where(INV.account == code, INV.open_balance > 0, INV.invoice_id.in_(planned))
+    scheduled = select(L.amount.label("units")).where(
+        L.account == code, L.measure == "receivable", L.due_date < today, L.effective_date <= today,
+        L.ref.in_(still_open),
+    )  # fmt: skip
+    parts = union_all(own, scheduled).subquery()
+    overdue = select(func.sum(parts.c.units)).scalar_subquery()
     query = select(schema.accounts, overdue.label("overdue_units")).where(A.account == code)
     return (await conn.execute(query)).first()
 
@@ -64,17 +78,10 @@ async def open_invoices(conn: AsyncConnection, code: str, after: tuple[str, str]
 
 
 async def receivables_by_due_date(
-    conn: AsyncConnection, accounts: Sequence[str] | None, as_of: date
-) -> dict[str | None, dict[date, Decimal]]:
-    """Open balances at `as_of` by due date, per account (or the portfolio under None)."""
-    out: dict[str | None, dict[date, Decimal]] = defaultdict(dict)
-    if accounts is None:
-        rows = await conn.execute(
-            select(PR.due_date, func.sum(PR.amount)).where(PR.effective_date <= as_of).group_by(PR.due_date)
-        )
-        for due_date, units in rows:
-            out[None][due_date] = from_units(units)
-        return out
+    conn: AsyncConnection, accounts: Sequence[str], as_of: date
+) -> dict[str, dict[date, Decimal]]:
+    """Open balances at `as_of` by due date, per account."""
+    out: dict[str, dict[date, Decimal]] = defaultdict(dict)
     rows = await conn.execute(
         select(L.account, L.due_date, func.sum(L.amount))
         .where(L.account.in_(accounts), L.measure == "receivable", L.effective_date <= as_of)
@@ -86,19 +93,10 @@ async def receivables_by_due_date(
 
 
 async def balances(
-    conn: AsyncConnection, accounts: Sequence[str] | None, as_of: date, measures: Sequence[str]
-) -> dict[str | None, dict[str, Decimal]]:
-    """Unapplied cash, uninvoiced, disputed… at `as_of`, per account or for the portfolio."""
-    out: dict[str | None, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(measures, ZERO))
-    if accounts is None:
-        rows = await conn.execute(
-            select(PB.measure, func.sum(PB.amount))
-            .where(PB.measure.in_(measures), PB.effective_date <= as_of)
-            .group_by(PB.measure)
-        )
-        for measure, units in rows:
-            out[None][measure] = from_units(units)
-        return out
+    conn: AsyncConnection, accounts: Sequence[str], as_of: date, measures: Sequence[str]
+) -> dict[str, dict[str, Decimal]]:
+    """Unapplied cash, uninvoiced, disputed… at `as_of`, per account."""
+    out: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(measures, ZERO))
     rows = await conn.execute(
         select(L.account, L.measure, func.sum(L.amount))
         .where(L.account.in_(accounts), L.measure.in_(measures), L.effective_date <= as_of)
@@ -106,6 +104,71 @@ async def balances(
     )
     for account, measure, units in rows:
         out[account][measure] = from_units(units)
+    return out
+
+
+# -- the portfolio, currency by currency (amounts in two currencies never add up) -----------
+
+
+async def portfolio_currencies(conn: AsyncConnection, currency: str | None = None) -> list[str]:
+    """The currencies accounts are kept in (only `currency`, if some are), by code."""
+    query = select(A.currency).distinct().order_by(A.currency)
+    if currency is not None:
+        query = query.where(A.currency == currency)
+    return list((await conn.execute(query)).scalars())
+
+
+async def top_exposures(conn: AsyncConnection, top: int, currency: str) -> list[Row[Any]]:
+    """The `top` accounts kept in `currency` with the largest exposure (then by code).
+    A conversion never reorders accounts of one currency: the largest converted
+    exposures of the portfolio are among the largest of each currency."""
+    query = select(schema.accounts).where(A.currency == currency).order_by(A.exposure.desc(), A.account)
+    return list((await conn.execute(query.limit(top))).all())
+
+
+async def portfolio_receivables(
+    conn: AsyncConnection, as_of: date, currency: str | None = None
+) -> dict[str, dict[date, Decimal]]:
+    """Open balances at `as_of` by due date, per currency, from the portfolio's sums."""
+    query = select(PR.currency, PR.due_date, func.sum(PR.amount)).where(PR.effective_date <= as_of)
+    if currency is not None:
+        query = query.where(PR.currency == currency)
+    out: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    for code, due_date, units in await conn.execute(query.group_by(PR.currency, PR.due_date)):
+        out[code][due_date] = from_units(units)
+    return out
+
+
+async def portfolio_balances(
+    conn: AsyncConnection, as_of: date, measures: Sequence[str], currency: str | None = None
+) -> dict[str, dict[str, Decimal]]:
+    """Unapplied cash, uninvoiced, disputed… at `as_of`, per currency (a currency with
+    none of them is absent)."""
+    query = select(PB.currency, PB.measure, func.sum(PB.amount)).where(
+        PB.measure.in_(measures), PB.effective_date <= as_of
+    )
+    if currency is not None:
+        query = query.where(PB.currency == currency)
+    out: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(measures, ZERO))
+    for code, measure, units in await conn.execute(query.group_by(PB.currency, PB.measure)):
+        out[code][measure] = from_units(units)
+    return out
+
+
+async def portfolio_aging(
+    conn: AsyncConnection, as_of: date, boundaries: Sequence[int], currency: str | None = None
+) -> dict[str, tuple[list[Decimal], Decimal, Decimal]]:
+    """Per currency with lines: (open balances by aging bucket, unapplied cash, disputed)
+    at `as_of`, summed by SQL from the portfolio's sums (a row per currency)."""
+    buckets = [func.sum(PR.amount).filter(f) for f in bucket_filters(PR.due_date, as_of, boundaries)]
+    query = select(PR.currency, *buckets).where(PR.effective_date <= as_of)
+    if currency is not None:
+        query = query.where(PR.currency == currency)
+    out = {code: ([from_units(units) for units in by_bucket], ZERO, ZERO)
+           for code, *by_bucket in await conn.execute(query.group_by(PR.currency))}  # fmt: skip
+    nothing = [ZERO] * (len(boundaries) + 2)
+    for code, sums in (await portfolio_balances(conn, as_of, ["unapplied", "disputed"], currency)).items():
+        out[code] = (out.get(code, (nothing, ZERO, ZERO))[0], sums["unapplied"], sums["disputed"])
     return out
 
 
@@ -193,40 +256,54 @@ async def aging_by_account(
     }
 
 
-async def sales_by_day(conn: AsyncConnection, code: str | None, as_of: date) -> dict[date, Decimal]:
+async def sales_by_day(
+    conn: AsyncConnection, code: str | None, as_of: date, currency: str | None = None
+) -> dict[str, dict[date, Decimal]]:
+    """Invoiced sales by issue date over the year before `as_of` (what countback may
+    walk), per currency: one account's, or the portfolio's (only `currency`, if given)."""
     since = as_of - timedelta(days=max(COUNTBACK_LIMIT_DAYS, 366) + 1)
     if code is None:
-        rows = await conn.execute(
-            select(PB.effective_date, PB.amount).where(
-                PB.measure == "sales", PB.effective_date > since, PB.effective_date <= as_of
-            )
+        query = select(PB.currency, PB.effective_date, PB.amount).where(
+            PB.measure == "sales", PB.effective_date > since, PB.effective_date <= as_of
         )
+        if currency is not None:
+            query = query.where(PB.currency == currency)
     else:
-        rows = await conn.execute(
-            select(INV.issue_date, func.sum(INV.amount))
+        query = (
+            select(A.currency, INV.issue_date, func.sum(INV.amount))
+            .join(schema.accounts, A.account == INV.account)
             .where(INV.account == code, INV.issue_date > since, INV.issue_date <= as_of)
-            .group_by(INV.issue_date)
+            .group_by(A.currency, INV.issue_date)
         )
-    return {day: from_units(units) for day, units in rows}
+    out: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    for kept_in, day, units in await conn.execute(query):
+        out[kept_in][day] = from_units(units)
+    return out
 
 
-async def dso_as_of(conn: AsyncConnection, code: str | None, as_of: date, days: int, method: str) -> Dso:
-    accounts = None if code is None else [code]
-    by_due = (await receivables_by_due_date(conn, accounts, as_of)).get(code, {})
-    unapplied = (await balances(conn, accounts, as_of, ["unapplied"]))[code]["unapplied"]
-    outstanding = sum(by_due.values(), ZERO)
-    not_yet_due = sum((b for d, b in by_due.items() if d >= as_of), ZERO)
-    return dso(
-        outstanding=outstanding,
-        unapplied=unapplied,
-        not_yet_due=not_yet_due,
-        overdue=outstanding - not_yet_due,
-        sales_by_day=await sales_by_day(conn, code, as_of),
-        as_of=as_of,
-        days=days,
-        method=method,
-    )
-
-
-def aged(by_due: dict[date, Decimal], as_of: date, boundaries: Sequence[int]) -> dict[str, Decimal]:
-    return age(by_due, as_of, boundaries)
+async def receivables_positions(
+    conn: AsyncConnection, as_of: date, account: Row[Any] | None = None, currency: str | None = None
+) -> dict[str, ReceivablesPosition]:
+    """What DSO is worked out from at `as_of`, per currency: one account's (its row given),
+    or the portfolio's (every currency accounts are kept in, or only `currency`)."""
+    if account is not None:
+        code = account.account
+        held = [account.currency] if currency in (None, account.currency) else []
+        by_due = {account.currency: (await receivables_by_due_date(conn, [code], as_of)).get(code, {})}
+        unapplied = {account.currency: (await balances(conn, [code], as_of, ["unapplied"]))[code]}
+    else:
+        code = None
+        held = await portfolio_currencies(conn, currency)
+        by_due = await portfolio_receivables(conn, as_of, currency)
+        unapplied = await portfolio_balances(conn, as_of, ["unapplied"], currency)
+    sales = await sales_by_day(conn, code, as_of, currency)
+    out = {}
+    for kept_in in held:
+        dues = by_due.get(kept_in, {})
+        out[kept_in] = ReceivablesPosition.of(
+            outstanding=sum(dues.values(), ZERO),
+            unapplied=unapplied.get(kept_in, {}).get("unapplied", ZERO),
+            not_yet_due=sum((b for d, b in dues.items() if d >= as_of), ZERO),
+            sales_by_day=sales.get(kept_in, {}),
+        )
+    return out

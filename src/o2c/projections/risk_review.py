@@ -6,6 +6,8 @@ touched, and every account once a day, a bounded number at a time so that
 new facts are never kept waiting long. A class moving to a later letter
 raises `rating_downgraded` (subject `risk_class`), cleared when a later review
 finds a better class; these alerts are dated by the review that found them.
+The accounts facts touched are reviewed first; read-your-writes waits for
+them (projections/reviewed.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights, effective_risk_class, 
 from o2c.projections import schema
 from o2c.projections.batch import write_alerts
 from o2c.projections.bulk import upsert_rows
+from o2c.projections.reviewed import ReviewedSpans
 
 RISK_SUBJECT = "risk_class"
 # Counts the reviews that changed a class in force (in rm_tracking): the facts'
@@ -48,25 +51,49 @@ class RiskReview:
         self.account_now = account_now  # the account as the read model has reached it
         self.clock = clock
         self.weights = weights
-        self._due: OrderedDict[str, None] = OrderedDict()
+        self._touched: OrderedDict[str, None] = OrderedDict()  # by facts: reviewed first
+        self._due: OrderedDict[str, None] = OrderedDict()  # the daily review
+        self.reviewed = ReviewedSpans()
 
-    def enqueue(self, codes: Iterable[str]) -> None:
-        for code in codes:
-            self._due[code] = None
+    def enqueue(self, codes: Iterable[str], span: tuple[int, int] | None = None) -> None:
+        """Queues accounts a batch touched; `span`, the positions (from, to] it
+        projected, moves the reviewed position once they are reviewed (a retry gives none)."""
+        self._touched.update(dict.fromkeys(codes))
+        if span is not None:
+            self.reviewed.add(span)
+
+    def resume(self, position: int) -> None:
+        """At start: queues what a projector stopped before reviewing."""
+        with self.engine.begin() as conn:
+            self._touched.update(dict.fromkeys(self.reviewed.resume(conn, position)))
 
     def enqueue_all(self) -> None:
         with self.engine.connect() as conn:
-            self.enqueue(conn.execute(select(schema.collections.c.account)).scalars())
+            self._due.update(dict.fromkeys(conn.execute(select(schema.collections.c.account)).scalars()))
 
     @property
     def pending(self) -> int:
-        return len(self._due)
+        return len(self._touched) + len(self._due)
 
     def review_some(self, limit: int = 500) -> int:
-        """Reviews up to `limit` accounts waiting; returns how many."""
-        codes = [self._due.popitem(last=False)[0] for _ in range(min(limit, len(self._due)))]
-        if not codes:
+        """Reviews up to `limit` accounts waiting, those facts touched first; returns how many."""
+        touched = [self._touched.popitem(last=False)[0] for _ in range(min(limit, len(self._touched)))]
+        due = [self._due.popitem(last=False)[0] for _ in range(min(limit - len(touched), len(self._due)))]
+        if not (touched or due or self.reviewed.spans):
             return 0
+        try:
+            with self.engine.begin() as conn:
+                self._review(conn, touched + due)
+                spans = self.reviewed.spans if self._touched else self.reviewed.advance(conn)
+        except BaseException:
+            # Rolled back: the accounts are queued again, and the reviewed position has not moved.
+            self._touched = OrderedDict({**dict.fromkeys(touched), **self._touched})
+            self._due = OrderedDict({**dict.fromkeys(due), **self._due})
+            raise
+        self.reviewed.spans = spans
+        return len(touched) + len(due)
+
+    def _review(self, conn: Connection, codes: list[str]) -> None:
         now = self.clock()
         reviewed = {}
         for code in codes:
@@ -74,14 +101,14 @@ class RiskReview:
             if account is not None:
                 score = risk_score(account, now.date(), self.weights)
                 reviewed[code] = (effective_risk_class(account, score), score.as_dict())
-        with self.engine.begin() as conn:
-            before = self._classes_before(conn, list(reviewed))
-            conn.execute(_WRITE, [{"k_account": c, "risk_class": k, "risk": r} for c, (k, r) in reviewed.items()])
-            write_alerts(conn, self._alert_changes(conn, before, reviewed, now))
-            if any(before.get(code) != risk_class for code, (risk_class, _) in reviewed.items()):
-                count = {"view": REVIEWS, "position": 1}
-                upsert_rows(conn, schema.tracking, [count], ["view"], lambda _: {"position": T.position + 1})
-        return len(codes)
+        if not reviewed:
+            return
+        before = self._classes_before(conn, list(reviewed))
+        conn.execute(_WRITE, [{"k_account": c, "risk_class": k, "risk": r} for c, (k, r) in reviewed.items()])
+        write_alerts(conn, self._alert_changes(conn, before, reviewed, now))
+        if any(before.get(code) != risk_class for code, (risk_class, _) in reviewed.items()):
+            count = {"view": REVIEWS, "position": 1}
+            upsert_rows(conn, schema.tracking, [count], ["view"], lambda _: {"position": T.position + 1})
 
     def _classes_before(self, conn: Connection, codes: list[str]) -> dict[str, str | None]:
         c = schema.collections.c
@@ -111,7 +138,8 @@ class RiskReview:
             if is_downgrade(previous, risk_class) and code not in open_now:
                 details = {"from": previous, "to": risk_class, "points": risk["points"]}
                 changes.append(("raise", {**key, "severity": SEVERITY["rating_downgraded"], "raised_at": now,
-                                          "cleared_at": None, "details": details}))  # fmt: skip
+                                          "effective_date": now.date(), "cleared_at": None,
+                                          "details": details}))  # fmt: skip
             elif previous is not None and is_downgrade(risk_class, previous) and code in open_now:
                 changes.append(("clear", {**key, "at": now}))
         return changes

@@ -6,21 +6,24 @@ rebuild an account it has not kept (its alert state)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from o2c.domain.account import CustomerAccount
 from o2c.domain.alerts import ACCOUNT_ALERTS, Totals
+from o2c.domain.schedules import plan_schedules
 from o2c.domain.valuation import position as value
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
-from o2c.projections.alerting import Commitment, Projected
+from o2c.projections.alerting import Commitment, Projected, utc
 from o2c.projections.batch import Batch
+from o2c.projections.directory import directory_columns
 from o2c.projections.lines import Line
 from o2c.projections.parking import ALERT
 from o2c.projections.risk_review import RISK_SUBJECT
+from o2c.projections.rules import load_rules
 from o2c.projections.units import to_units
 
 
@@ -60,6 +63,7 @@ def account_row(projected: Projected, position: int) -> dict[str, Any]:
         "outstanding": to_units(t.outstanding), "uninvoiced": to_units(t.uninvoiced),
         "unapplied_cash": to_units(t.unapplied_cash), "disputed": to_units(t.disputed),
         "exposure": to_units(t.exposure), "version": account.version, "position": position,
+        **directory_columns(account),
     }  # fmt: skip
 
 
@@ -89,9 +93,8 @@ def load_projected(
             ended_at = None if c.ended_at is None else utc(c.ended_at)
             commitment = Commitment(c.broken_on, utc(c.recorded_at), ended_at)
             projected.commitments[(c.kind, c.commitment_id)] = commitment
+        projected.rules = load_rules(conn, code)
+    if account.plans:
+        projected.overlay = plan_schedules(account).overlay
     return projected
 
-
-def utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored moment is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

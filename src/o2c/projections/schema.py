@@ -15,14 +15,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
     Numeric,
     String,
     Table,
+    text,
 )
 
 metadata = MetaData()
@@ -70,6 +73,13 @@ accounts = Table(
     Column("exposure", AMOUNT, nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
+    # The account directory's (projections/directory.py): casefolded, accents stripped,
+    # so that "societe" finds "Société"; what its filters and sorts need without today.
+    Column("name_key", String, nullable=False, server_default=""),  # the name folded: sort by name
+    Column("search", String, nullable=False, server_default=""),  # code and name folded, "\n" between
+    Column("oldest_due_date", Date),  # of its oldest invoice still open: overdue from the day after
+    Column("open_disputes", Integer, nullable=False, server_default="0"),
+    # PostgreSQL: a trigram index on `search` when pg_trgm is there (migration 0008).
 )
 
 invoices = Table(
@@ -86,6 +96,15 @@ invoices = Table(
     Column("settled_at", DateTime(timezone=True)),  # when its open balance reached zero
     Index("rm_invoices_issued", "account", "issue_date"),
     Index("rm_invoices_due", "due_date"),
+    # Overdue today (summary, directory): the open invoices alone, read from the index only on PostgreSQL.
+    Index(
+        "rm_invoices_open",
+        "account",
+        "due_date",
+        postgresql_include=["open_balance", "invoice_id"],
+        postgresql_where=text("open_balance > 0"),
+        sqlite_where=text("open_balance > 0"),
+    ),
 )
 
 # measure: receivable (with due_date), unapplied, uninvoiced, disputed.
@@ -134,7 +153,8 @@ alerts = Table(
     Column("type", String(32), nullable=False),
     Column("subject", String(SUBJECT), nullable=False),  # what it is about: the account, a dispute, …
     Column("severity", String(16), nullable=False),
-    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("effective_date", Date, nullable=False),  # the business date its condition started
+    Column("raised_at", DateTime(timezone=True), nullable=False),  # when o2c recorded that
     Column("cleared_at", DateTime(timezone=True)),
     Column("details", JSON, nullable=False),
     Index("rm_alerts_by_account", "account", "type", "subject"),
@@ -154,7 +174,11 @@ collections = Table(
     Column("at_risk", AMOUNT, nullable=False),  # open balance less disputed: what the agenda may chase
     Column("case", JSON, nullable=False),
     Column("position", BigInteger, nullable=False),
+    # The review's points, kept by the database from `risk` (the directory sorts on them).
+    Column("risk_points", Float, Computed("CAST(risk ->> 'points' AS FLOAT)")),
     Index("rm_collections_at_risk", "at_risk"),
+    # What the directory reads of every account (class, scenario, points) without the wide rows.
+    Index("rm_collections_directory", "account", "risk_class", "scenario", "risk_points"),
 )
 
 # Promises to pay and payment plans, for the `promise_broken` alerts time alone raises.
@@ -169,6 +193,22 @@ commitments = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),  # when it stopped holding: kept after all, or settled
     Index("rm_commitments_broken", "broken_on"),
+)
+
+# Alerts that follow a rule of business days (projections/spells.py): the days each invoice a
+# plan names has something past due, the days each promise or plan is broken; each as known
+# since `since`. The daily sweep works out the spells of those whose `next_change` has come.
+timed_conditions = Table(
+    "rm_timed_conditions",
+    metadata,
+    Column("account", String(ID), primary_key=True),
+    Column("type", String(32), primary_key=True),  # overdue | promise_broken
+    Column("subject", String(SUBJECT), primary_key=True),  # the invoice, or `promise:ID` / `plan:ID`
+    Column("days", JSON, nullable=False),  # [[from, until or null], …]: the business days it holds on
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("next_change", DateTime(timezone=True)),  # when the condition next starts or ends, if ever
+    Index("rm_timed_conditions_next", "next_change"),
 )
 
 scenarios = Table(
@@ -187,6 +227,21 @@ budgets = Table(
     Column("month", String(7), primary_key=True),  # YYYY-MM
     Column("figures", JSON, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Exchange rates recorded by an administrator (domain/fx_rates.py): the latest
+# version of each day's document, a row per quote. The rate is kept as written
+# (text): exact on both stores, where SQLite's NUMERIC would be a float.
+fx_rates = Table(
+    "rm_fx_rates",
+    metadata,
+    Column("rate_date", Date, primary_key=True),
+    Column("quote", String(3), primary_key=True),
+    Column("base", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),  # units of quote for one unit of base
+    Column("version", Integer, nullable=False),  # of the day's document
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("rm_fx_rates_recorded", "recorded_at"),  # the latest recording: is a kept rate book current?
 )
 
 # Sequenced dead letters: a fact the projection could not apply, and every later
@@ -225,7 +280,9 @@ VIEW_TABLES = (
     alerts,
     collections,
     commitments,
+    timed_conditions,
     scenarios,
     budgets,
+    fx_rates,
     parked,
 )

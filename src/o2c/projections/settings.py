@@ -1,5 +1,6 @@
-"""o2c's own aggregates in the log (dunning scenarios, budgets), as the read
-model keeps them: the latest version of each, for the agenda and the report."""
+"""o2c's own aggregates in the log (dunning scenarios, budgets, exchange rates),
+as the read model keeps them: the latest version of each, for the agenda, the
+report and the conversions of portfolio views."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from o2c.domain.budgets import Budget
+from o2c.domain.fx_rates import DailyRates, written
 from o2c.domain.scenarios import Scenario
 from o2c.projections.batch import Batch
 
@@ -24,3 +26,11 @@ def project_setting(aggregate: Any, recorded_at: datetime, batch: Batch) -> None
             "month": aggregate.month, "recorded_at": recorded_at,
             "figures": {name: str(value) for name, value in aggregate.figures.items()},
         }  # fmt: skip
+    elif isinstance(aggregate, DailyRates):
+        # The day's document as a whole: a replacement drops the quotes it no longer holds.
+        rates = aggregate.current
+        batch.fx_rates[aggregate.rate_date] = [
+            {"rate_date": aggregate.rate_date, "quote": quote, "base": rates.base, "rate": written(rate),
+             "version": rates.version, "recorded_at": rates.recorded_at}
+            for quote, rate in rates.rates.items()
+        ]  # fmt: skip

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from o2c.projections import schema
-from o2c.projections.alerting import Commitment, TimedCondition, broken_condition, overdue_condition, timed_alerts
+from o2c.projections.alerting import TimedCondition, overdue_condition, timed_alerts, utc
 from o2c.projections.batch import Batch, write_alerts
-from o2c.projections.rows import utc
+from o2c.projections.rules import alert_rows, sweep_rules
 
 if TYPE_CHECKING:
     from o2c.projections.projector import ReadModelProjection
@@ -21,24 +21,9 @@ if TYPE_CHECKING:
 def alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
     """(account, type, subject) -> whether its alert is open, for the conditions
     given that have one. Read from the read model, not kept: another projector's
-    sweep may have raised it. By account (the alerts' index), filtered here."""
-    a = schema.alerts.c
-    wanted = {(c.account, c.type, c.subject) for c in conditions}
-    accounts = sorted({c.account for c in conditions})
-    found: dict[tuple[str, str, str], bool] = {}
-    for start in range(0, len(accounts), 1000):
-        chunk = accounts[start : start + 1000]
-        members = set(chunk)
-        subjects = sorted({c.subject for c in conditions if c.account in members})
-        rows = conn.execute(
-            select(a.account, a.type, a.subject, a.cleared_at).where(
-                a.account.in_(chunk), a.type.in_(("overdue", "promise_broken")), a.subject.in_(subjects)
-            )
-        )
-        for r in rows:
-            if (r.account, r.type, r.subject) in wanted:
-                found[(r.account, r.type, r.subject)] = r.cleared_at is None
-    return found
+    sweep may have raised it."""
+    found = alert_rows(conn, {(c.account, c.type, c.subject) for c in conditions})
+    return {key: any(cleared is None for _, cleared in rows) for key, rows in found.items()}
 
 
 class DailySweep:
@@ -59,31 +44,27 @@ class DailySweep:
             return
         if self.swept_on != now.date():
             projection.review.enqueue_all()  # a new day: every account's risk, as of today
-        i, k, a = schema.invoices.c, schema.commitments.c, schema.alerts.c
+        i, a, t = schema.invoices.c, schema.alerts.c, schema.timed_conditions.c
 
         def no_alert(account: Any, type_: str, subject: Any) -> Any:
             return ~select(a.id).where(a.account == account, a.type == type_, a.subject == subject).exists()
 
         with projection.engine.begin() as conn:
+            # Invoices a plan names, and promises and plans, follow their rules (rules.py).
+            planned = select(t.account).where(t.account == i.account, t.type == "overdue", t.subject == i.invoice_id)
             past_due = conn.execute(
                 select(i.account, i.invoice_id, i.due_date, i.recorded_at)
-                .where(i.open_balance > 0, i.due_date < now.date(), no_alert(i.account, "overdue", i.invoice_id))
+                .where(i.open_balance > 0, i.due_date < now.date(), no_alert(i.account, "overdue", i.invoice_id),
+                       ~planned.exists())
             )  # fmt: skip
             conditions = [overdue_condition(r.account, r.invoice_id, r.due_date, utc(r.recorded_at), None)
                           for r in past_due]  # fmt: skip
-            broken = conn.execute(
-                select(k.account, k.kind, k.commitment_id, k.broken_on, k.recorded_at)
-                .where(k.broken_on <= now.date(), k.ended_at.is_(None),
-                       no_alert(k.account, "promise_broken", k.kind + ":" + k.commitment_id))
-            )  # fmt: skip
-            conditions += [
-                broken_condition(r.account, r.kind, r.commitment_id, Commitment(r.broken_on, utc(r.recorded_at), None))
-                for r in broken
-            ]
-            if parked := projection.parked:  # a parked account's invoices and promises wait with its facts
+            parked = projection.parked  # a parked account's invoices and promises wait with its facts
+            if parked:
                 conditions = [c for c in conditions if c.account not in parked]
             batch = Batch()
             timed_alerts(batch, conditions, {}, now, now)
             write_alerts(conn, batch.alerts)
+            sweep_rules(conn, now, parked)
         self.swept_on = now.date()
         self.pending = False

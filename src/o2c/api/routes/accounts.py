@@ -13,7 +13,7 @@ from o2c.api.freshness import stale
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.problems import unknown_account
 from o2c.api.read_views import account_or_404, risk_body, today, views_router
-from o2c.api.render import decode_key_cursor, encode_key_cursor, json_response, money, not_a_cursor, percent
+from o2c.api.render import amount, decode_key_cursor, encode_key_cursor, json_response, not_a_cursor, percent
 from o2c.domain.limits import ISO_DATE_TEXT
 from o2c.projections import queries
 from o2c.projections.units import from_units
@@ -29,22 +29,22 @@ async def account_summary(request: Request, account: str) -> Response:
             raise unknown_account(account)
         collection = await queries.collection_row(conn, account)
         behind = await stale(conn, request, account)  # parked: its figures wait for a retry
-    limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
+    limit, exposure, currency = from_units(row.credit_limit), from_units(row.exposure), row.currency
     return json_response({
         "account": row.account,
         "name": row.name,
-        "currency": row.currency,
-        "credit_limit": money(limit),
-        "outstanding": money(from_units(row.outstanding)),
-        "uninvoiced": money(from_units(row.uninvoiced)),
-        "unapplied_cash": money(from_units(row.unapplied_cash)),
-        "exposure": money(exposure),
-        "headroom": money(limit - exposure),
+        "currency": currency,
+        "credit_limit": amount(limit, currency),
+        "outstanding": amount(from_units(row.outstanding), currency),
+        "uninvoiced": amount(from_units(row.uninvoiced), currency),
+        "unapplied_cash": amount(from_units(row.unapplied_cash), currency),
+        "exposure": amount(exposure, currency),
+        "headroom": amount(limit - exposure, currency),
         "utilization": percent(exposure / limit if limit else None),
-        "overdue": money(from_units(row.overdue_units)),
-        "disputed": money(from_units(row.disputed)),
+        "overdue": amount(from_units(row.overdue_units), currency),
+        "disputed": amount(from_units(row.disputed), currency),
         "risk": risk_body(row, collection),
-        "insured_limit": money(from_units(row.insured_limit)) if row.insured_limit is not None else None,
+        "insured_limit": amount(from_units(row.insured_limit), currency) if row.insured_limit is not None else None,
         "payment_terms_days": row.payment_terms_days,
         "position": row.position,
         "stale": behind,
@@ -61,20 +61,21 @@ async def open_items(
     after = _decode_pair(cursor)
     on = today(request)
     async with request.app.state.views.connect() as conn:
-        await account_or_404(conn, account)
+        currency = (await account_or_404(conn, account)).currency
         rows = await queries.open_invoices(conn, account, after, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     return {
         "account": account,
+        "currency": currency,
         "items": [
             {
                 "invoice_id": r.invoice_id,
                 "issue_date": r.issue_date.isoformat(),
                 "due_date": r.due_date.isoformat(),
-                "amount": money(from_units(r.amount)),
-                "open_balance": money(from_units(r.open_balance)),
+                "amount": amount(from_units(r.amount), currency),
+                "open_balance": amount(from_units(r.open_balance), currency),
                 "days_past_due": (on - r.due_date).days,
-                "disputed": money(from_units(r.disputed)),
+                "disputed": amount(from_units(r.disputed), currency),
             }
             for r in page
         ],

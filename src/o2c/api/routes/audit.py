@@ -5,6 +5,7 @@ rebuilt as it was known at a moment (`known_at`), valued at a business date
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from o2c.api.auth import require
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.problems import Problem, field_error, unknown_account
-from o2c.api.render import decode_cursor, encode_cursor, money, percent, plain
+from o2c.api.render import amount, decode_cursor, encode_cursor, percent, plain
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
 from o2c.domain.errors import Invalid
 from o2c.domain.limits import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE, check_business_date
@@ -37,7 +38,7 @@ def history_entry(position_: int, event: Any) -> dict[str, Any]:
 
 
 def customer_code(code: str) -> str:
-    """o2c's own aggregates (scenarios, budgets) share the event store with the
+    """o2c's own aggregates (scenarios, budgets, rates) share the event store with the
     accounts, under a prefix no account code takes: to these routes they do not exist."""
     if code.startswith(RESERVED_PREFIX):
         raise unknown_account(code)
@@ -86,34 +87,38 @@ def parse_known_at(value: str | None) -> datetime | None:
 
 def account_state(account: CustomerAccount, as_of: date | None, today: date) -> dict[str, Any]:
     p = position(account, as_of, today)
+
+    def shown(value: Decimal) -> str:  # at the currency's minor unit: "1200" yen, "1.234" dinars
+        return amount(value, account.currency)
+
     return {
         "account": account.id,
         "name": account.name,
         "currency": account.currency,
         "version": account.version,
         "as_of": as_of.isoformat() if as_of else None,
-        "credit_limit": money(p.credit_limit),
-        "insured_limit": money(account.insured_limit) if account.insured_limit is not None else None,
+        "credit_limit": shown(p.credit_limit),
+        "insured_limit": shown(account.insured_limit) if account.insured_limit is not None else None,
         "payment_terms_days": account.payment_terms_days,
         "risk_class": account.risk_class,
         "rating": plain(account.rating),
-        "outstanding": money(p.outstanding),
-        "uninvoiced": money(p.uninvoiced),
-        "unapplied_cash": money(p.unapplied_cash),
-        "exposure": money(p.exposure),
-        "headroom": money(p.headroom),
+        "outstanding": shown(p.outstanding),
+        "uninvoiced": shown(p.uninvoiced),
+        "unapplied_cash": shown(p.unapplied_cash),
+        "exposure": shown(p.exposure),
+        "headroom": shown(p.headroom),
         "utilization": percent(p.utilization),
-        "overdue": money(p.overdue),
-        "disputed": money(p.disputed),
+        "overdue": shown(p.overdue),
+        "disputed": shown(p.disputed),
         "open_invoices": [
             {
                 "invoice_id": item.invoice_id,
                 "issue_date": item.issue_date.isoformat(),
                 "due_date": item.due_date.isoformat(),
-                "amount": money(item.amount),
-                "open_balance": money(item.open_balance),
+                "amount": shown(item.amount),
+                "open_balance": shown(item.open_balance),
                 "days_past_due": item.days_past_due,
-                "disputed": money(item.disputed),
+                "disputed": shown(item.disputed),
             }
             for item in p.open_items
         ],

@@ -17,10 +17,12 @@ from starlette.responses import Response
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.params import ASCII_DIGITS, BusinessDate
+from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
 from o2c.api.problems import Problem, answers, field_error, violation_problem
-from o2c.api.render import decode_cursor, encode_cursor, money
+from o2c.api.render import amount, decode_cursor, encode_cursor
 from o2c.api.spreadsheet import csv_response
 from o2c.domain.agenda import AccountAgenda
+from o2c.domain.agenda_currencies import RankedAgenda, currencies_of
 from o2c.domain.errors import RuleViolation
 from o2c.domain.limits import MAX_ID_LENGTH
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, MAX_OFFSET_DAYS, MAX_STEPS, RISK_CLASSES, Scenario, Step, Version
@@ -29,9 +31,11 @@ from o2c.projections import schema
 
 router = APIRouter()
 CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
-               "due_date", "days_past_due", "step", "channel", "step_date", "days_late", "amount_at_risk")  # fmt: skip
+               "due_date", "days_past_due", "step", "channel", "step_date", "days_late", "amount_at_risk",
+               "reporting_currency", "converted_priority", "converted_amount_at_risk")  # fmt: skip
 # Rendered by o2c (left as numbers and dates in a spreadsheet); the other columns are text.
-CSV_FIGURES = ("date", "rank", "priority", "due_date", "days_past_due", "step_date", "days_late", "amount_at_risk")
+CSV_FIGURES = ("date", "rank", "priority", "due_date", "days_past_due", "step_date", "days_late", "amount_at_risk",
+               "converted_priority", "converted_amount_at_risk")  # fmt: skip
 
 
 class StepData(BaseModel):
@@ -104,7 +108,9 @@ async def get_scenario(request: Request, name: str) -> dict[str, Any]:
     raise Problem(404, "unknown-scenario", f"no scenario {name}", [field_error("name", f"no scenario {name}")])
 
 
-@router.get("/v1/collections/scenarios", dependencies=[Depends(require("admin"))])
+# Listed from the read model (one scenario is read from the ledger): waits for X-O2C-After.
+@router.get("/v1/collections/scenarios", dependencies=[Depends(require("admin")), Depends(wait_for_position)],
+            responses=answers(504))
 async def list_scenarios(request: Request) -> dict[str, Any]:
     async with request.app.state.views.connect() as conn:
         stored = {row.name: row for row in await conn.execute(select(schema.scenarios))}
@@ -119,20 +125,28 @@ async def list_scenarios(request: Request) -> dict[str, Any]:
 # -- the agenda ---------------------------------------------------------------------------------
 
 
-def _account_body(entry: AccountAgenda) -> dict[str, Any]:
+def _account_body(entry: AccountAgenda, currencies: Currencies) -> dict[str, Any]:
+    currency = entry.currency
     return {
-        "account": entry.account, "name": entry.name, "currency": entry.currency,
-        "risk_class": entry.risk_class, "scenario": entry.scenario, "priority": money(entry.priority),
-        "amount_at_risk": money(entry.amount_at_risk), "days_past_due": entry.days_past_due,
+        "account": entry.account, "name": entry.name, "currency": currency,
+        "risk_class": entry.risk_class, "scenario": entry.scenario, "priority": amount(entry.priority, currency),
+        "amount_at_risk": amount(entry.amount_at_risk, currency), "days_past_due": entry.days_past_due,
         "formal_notice": entry.formal_notice,
+        # In the reporting currency, when one applies.
+        "converted_priority": _converted(currencies, entry, entry.priority),
+        "converted_amount_at_risk": _converted(currencies, entry, entry.amount_at_risk),
         "items": [
             {"invoice_id": line.invoice_id, "due_date": line.due_date.isoformat(),
              "days_past_due": line.days_past_due, "step": line.action, "channel": line.channel,
              "step_date": line.step_date.isoformat(), "days_late": line.days_late,
-             "amount_at_risk": money(line.amount_at_risk)}
+             "amount_at_risk": amount(line.amount_at_risk, currency)}
             for line in entry.lines
         ],
     }  # fmt: skip
+
+
+def _converted(currencies: Currencies, entry: AccountAgenda, value: Decimal) -> str | None:
+    return currencies.rendered(currencies.converted(entry.currency, value))
 
 
 @router.get(
@@ -147,27 +161,49 @@ async def collections_agenda(
     limit: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 100,
     cursor: str | None = None,
     format: Literal["json", "csv"] = "json",
+    currency: str | None = None,
+    reporting_currency: str | None = None,
 ) -> dict[str, Any] | Response:
     on = date_ or request.app.state.ledger.clock().date()
-    async with request.app.state.views.connect() as conn:
-        entries = await request.app.state.agendas.of_day(conn, on)
-    if format == "csv":
-        return _csv(on, entries)
     start = decode_cursor(cursor)
-    page = entries[start : start + limit]
-    more = start + limit < len(entries)
+    kept_to = currency_filter(currency)
+    agendas = request.app.state.agendas
+    async with request.app.state.views.connect() as conn:
+        entries = await agendas.of_day(conn, on)
+        # Rates of the day for the currencies on the agenda (only `currency`, if filtered).
+        currencies = await portfolio_currencies(request, conn, currencies_of(entries), kept_to, reporting_currency, on)
+    ranked = agendas.ranked(entries, kept_to, currencies.conversions)
+    if format == "csv":
+        return _csv(on, ranked, currencies)
+    page = ranked.entries[start : start + limit]
+    more = start + limit < len(ranked.entries)
     return {
         "date": on.isoformat(),
-        "accounts": [_account_body(entry) for entry in page],
-        "total_accounts": len(entries),
-        "amount_at_risk": money(sum((e.amount_at_risk for e in entries), Decimal(0))),
+        **currencies.body(),
+        # Priorities in two currencies do not compare: converted, or ranked within their currency.
+        "ranked_by": RANKED_CONVERTED if currencies.conversions is not None else RANKED_BY_CURRENCY,
+        "accounts": [_account_body(entry, currencies) for entry in page],
+        "total_accounts": len(ranked.entries),
+        "amount_at_risk": currencies.rendered(currencies.total(ranked.amounts_at_risk())),
+        "by_currency": [
+            {"currency": s.currency, "accounts": s.accounts, "amount_at_risk": amount(s.amount_at_risk, s.currency)}
+            for s in ranked.by_currency
+        ],
         "next_cursor": encode_cursor(start + limit) if more else None,
     }
 
 
-def _csv(on: date, entries: list[AccountAgenda]) -> Response:
+RANKED_BY_CURRENCY = ["currency", "priority", "account"]
+RANKED_CONVERTED = ["converted_priority", "account"]
+
+
+def _csv(on: date, ranked: RankedAgenda, currencies: Currencies) -> Response:
+    reporting = (currencies.currency or "") if currencies.conversions is not None else ""
     rows = ([on.isoformat(), rank, entry.account, entry.name, entry.currency, entry.risk_class, entry.scenario,
-             money(entry.priority), line.invoice_id, line.due_date.isoformat(), line.days_past_due, line.action,
-             line.channel, line.step_date.isoformat(), line.days_late, money(line.amount_at_risk)]
-            for rank, entry in enumerate(entries, start=1) for line in entry.lines)  # fmt: skip
+             amount(entry.priority, entry.currency), line.invoice_id, line.due_date.isoformat(), line.days_past_due,
+             line.action, line.channel, line.step_date.isoformat(), line.days_late,
+             amount(line.amount_at_risk, entry.currency), reporting,
+             _converted(currencies, entry, entry.priority) or "",
+             _converted(currencies, entry, line.amount_at_risk) or ""]
+            for rank, entry in enumerate(ranked.entries, start=1) for line in entry.lines)  # fmt: skip
     return csv_response(f"agenda-{on.isoformat()}.csv", CSV_COLUMNS, rows, CSV_FIGURES)

@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from o2c.api.params import AccountCode
-from o2c.api.problems import Problem, field_error
+from o2c.api.problems import Problem, field_error, violation_problem
 from o2c.api.read_views import account_or_404, risk_body, today, views_router
-from o2c.api.render import money
+from o2c.api.render import amount
 from o2c.api.schemas import Amount
+from o2c.domain.errors import Invalid
+from o2c.domain.money import check_amount
 from o2c.projections import queries, schema
 from o2c.projections.units import from_units
 
@@ -39,10 +41,15 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
             select(i.due_date).where(i.account == check.account, i.open_balance > 0).order_by(i.due_date).limit(1)
         )
         collection = await queries.collection_row(conn, check.account)
+    currency = row.currency
+    try:  # an order is in the account's currency, at most its minor unit: "100.5" is no yen amount
+        ordered = check_amount("amount", check.amount, currency)
+    except Invalid as e:
+        raise violation_problem(e) from None
     limit, exp = from_units(row.credit_limit), from_units(row.exposure)
     headroom = limit - exp
     reasons = []
-    if check.amount > headroom:
+    if ordered > headroom:
         reasons.append("headroom_exceeded")
     if oldest_due is not None and (on - oldest_due).days > settings.hold_days_past_due:
         reasons.append(f"past_due_over_{settings.hold_days_past_due}_days")
@@ -52,10 +59,11 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
         reasons.append("formal_notice_open")
     return {
         "account": check.account,
-        "amount": money(check.amount),
+        "currency": currency,
+        "amount": amount(ordered, currency),
         "decision": "hold" if reasons else "approve",
-        "exposure": money(exp),
-        "credit_limit": money(limit),
-        "headroom_after": money(headroom - check.amount),
+        "exposure": amount(exp, currency),
+        "credit_limit": amount(limit, currency),
+        "headroom_after": amount(headroom - ordered, currency),
         "reasons": reasons,
     }

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
-from o2c.api.problems import Problem, field_error
+from o2c.api.freshness import wait_for_position
+from o2c.api.problems import Problem, answers, field_error
 from o2c.projections.parking import summary, summary_entry
 from o2c.projections.projector import ReadModelProjection
 from o2c.projections.retry import retry_account, retry_all
@@ -25,7 +26,7 @@ def _fresh_projection(request: Request) -> Any:
     return lambda: ReadModelProjection(state.ledger, engine, state.ledger.clock, weights)
 
 
-@router.get("/v1/admin/parked")
+@router.get("/v1/admin/parked", dependencies=[Depends(wait_for_position)], responses=answers(504))
 async def list_parked(request: Request) -> dict[str, Any]:
     async with request.app.state.views.connect() as conn:
         rows = (await conn.execute(summary())).all()

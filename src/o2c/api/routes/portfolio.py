@@ -1,45 +1,80 @@
 """The portfolio at a glance: the largest exposures, and days sales outstanding
-(the portfolio's, or one account's)."""
+(the portfolio's, or one account's), kept per currency or converted into a
+reporting currency (see api/portfolio_currencies.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from o2c.api.params import ASCII_DIGITS, BusinessDate
+from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
 from o2c.api.read_views import account_or_404, today, views_router
-from o2c.api.render import json_response, money, one_decimal, percent
-from o2c.projections import queries, schema
+from o2c.api.render import amount, json_response, one_decimal, percent
+from o2c.domain.money import ZERO
+from o2c.domain.receivables import Dso, ReceivablesPosition, combined, dso
+from o2c.projections import queries
 from o2c.projections.units import from_units
 
 router = views_router()
+NOTHING_OWED = ReceivablesPosition(ZERO, ZERO, ZERO, {})  # a currency no account of the answer has lines in
 
 
 @router.get("/v1/exposure")
-async def exposure(request: Request, top: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 20) -> Response:
-    a = schema.accounts.c
+async def exposure(
+    request: Request,
+    top: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 20,
+    currency: str | None = None,
+    reporting_currency: str | None = None,
+) -> Response:
+    """The `top` largest exposures of each currency; with a reporting currency, the
+    `top` largest of the portfolio once converted."""
+    kept_to = currency_filter(currency)
     async with request.app.state.views.connect() as conn:
-        rows = (await conn.execute(select(schema.accounts).order_by(a.exposure.desc(), a.account).limit(top))).all()
-    listed = []
-    for r in rows:
-        limit, exp = from_units(r.credit_limit), from_units(r.exposure)
-        listed.append(
-            {
-                "account": r.account,
-                "name": r.name,
-                "exposure": money(exp),
-                "credit_limit": money(limit),
-                "headroom": money(limit - exp),
-                "utilization": percent(exp / limit if limit else None),
-                "outstanding": money(from_units(r.outstanding)),
-                "uninvoiced": money(from_units(r.uninvoiced)),
-                "unapplied_cash": money(from_units(r.unapplied_cash)),
-            }
-        )
-    return json_response({"top": top, "accounts": listed})
+        held = await queries.portfolio_currencies(conn, kept_to)
+        currencies = await portfolio_currencies(request, conn, held, kept_to, reporting_currency, today(request))
+        by_currency = {c: await queries.top_exposures(conn, top, c) for c in currencies.held}
+    rows = [row for found in by_currency.values() for row in found]
+    if currencies.conversions is not None:
+        # Exposures in two currencies compare once converted: the portfolio's top, ties by code.
+        ranked_by = ["converted_exposure", "account"]
+        rows = sorted(rows, key=lambda r: (-_converted_exposure(r, currencies), r.account))[:top]
+    else:  # ranked within their currency, currency first
+        ranked_by = ["currency", "exposure", "account"]
+    return json_response({
+        "top": top,
+        **currencies.body(),
+        "ranked_by": ranked_by,
+        "accounts": [_exposure_row(r, currencies) for r in rows],
+        "by_currency": [{"currency": c, "accounts": [_exposure_row(r, currencies) for r in found]}
+                        for c, found in by_currency.items()],
+    })  # fmt: skip
+
+
+def _converted_exposure(r: Any, currencies: Currencies) -> Decimal:
+    return currencies.converted(r.currency, from_units(r.exposure)) or ZERO
+
+
+def _exposure_row(r: Any, currencies: Currencies) -> dict[str, Any]:
+    kept_in = r.currency
+    limit, exp = from_units(r.credit_limit), from_units(r.exposure)
+    return {
+        "account": r.account,
+        "name": r.name,
+        "currency": kept_in,
+        "exposure": amount(exp, kept_in),
+        "credit_limit": amount(limit, kept_in),
+        "headroom": amount(limit - exp, kept_in),
+        "utilization": percent(exp / limit if limit else None),
+        "outstanding": amount(from_units(r.outstanding), kept_in),
+        "uninvoiced": amount(from_units(r.uninvoiced), kept_in),
+        "unapplied_cash": amount(from_units(r.unapplied_cash), kept_in),
+        # In the reporting currency (the answer's `currency`), when one applies.
+        "converted_exposure": currencies.rendered(currencies.converted(kept_in, exp)),
+    }
 
 
 @router.get("/v1/dso")
@@ -49,23 +84,48 @@ async def days_sales_outstanding(
     days: Annotated[int, Query(ge=1, le=365), ASCII_DIGITS] = 90,
     method: Literal["countback", "standard"] = "countback",
     account: str | None = None,
+    currency: str | None = None,
+    reporting_currency: str | None = None,
 ) -> Response:
     as_of = as_of or today(request)
+    kept_to = currency_filter(currency)
     async with request.app.state.views.connect() as conn:
-        if account is not None:
-            await account_or_404(conn, account)
-        figures = await queries.dso_as_of(conn, account, as_of, days, method)
-    body = {
+        row = None if account is None else await account_or_404(conn, account)
+        positions = await queries.receivables_positions(conn, as_of, row, kept_to)
+        currencies = await portfolio_currencies(request, conn, list(positions), kept_to, reporting_currency, as_of)
+    held = {c: positions.get(c, NOTHING_OWED) for c in currencies.held}
+    if currencies.conversions is not None:
+        # Every amount (each day's sales too) converted at the as_of rate, then summed; ratios from the sums.
+        conversions = currencies.conversions
+        top: ReceivablesPosition | None = combined(p.converted(conversions[c].convert) for c, p in held.items())
+    else:
+        top = None if currencies.currency is None else held[currencies.currency]
+    figures = None if top is None else dso(top, as_of=as_of, days=days, method=method)
+    body: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "days": days,
         "method": method,
-        "dso": one_decimal(figures.dso),
-        "receivables": money(figures.receivables),
-        "sales": money(figures.sales),
-        "best_possible_dso": one_decimal(figures.best_possible_dso),
-        "average_days_delinquent": one_decimal(figures.average_days_delinquent),
-        "overdue_rate": percent(figures.overdue_rate),
+        **currencies.body(),
+        **_dso_figures(figures, currencies.currency),
+        "by_currency": [
+            {"currency": c, **_dso_figures(dso(p, as_of=as_of, days=days, method=method), c)} for c, p in held.items()
+        ],
     }
     if account is not None:
         body["account"] = account
     return json_response(body)
+
+
+_DSO_AMOUNTS = ("receivables", "sales", "outstanding", "not_yet_due", "overdue")
+_DSO_DAYS = ("dso", "best_possible_dso", "average_days_delinquent")
+
+
+def _dso_figures(figures: Dso | None, currency: str | None) -> dict[str, str | None]:
+    """SPEC's DSO figures, and the amounts they come from (overdue rate = overdue /
+    outstanding), in `currency`; all null when the currencies are mixed."""
+    if figures is None or currency is None:
+        return dict.fromkeys((*_DSO_DAYS, *_DSO_AMOUNTS, "overdue_rate"))
+    out: dict[str, str | None] = {name: one_decimal(getattr(figures, name)) for name in _DSO_DAYS}
+    out.update({name: amount(getattr(figures, name), currency) for name in _DSO_AMOUNTS})
+    out["overdue_rate"] = percent(figures.overdue_rate)
+    return out

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import StrictFloat, StrictInt, StrictStr
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from o2c.api import monthly_figures as shown
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
+from o2c.api.monthly_csv import report_csv
 from o2c.api.params import ASCII_DIGITS
+from o2c.api.portfolio_currencies import currency_filter, portfolio_currencies
 from o2c.api.problems import answers, violation_problem
-from o2c.api.render import money, one_decimal, percent
-from o2c.api.spreadsheet import csv_response
 from o2c.domain.budgets import MONTH, month_days
 from o2c.domain.errors import RuleViolation
 from o2c.domain.limits import check_decimal_text
 from o2c.domain.money import ZERO
+from o2c.domain.monthly_report import Month, Movements, month_in_one
 from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
 from o2c.ledger.admin import set_budget
 from o2c.projections import queries, reports
@@ -44,98 +46,60 @@ async def monthly_report(
     days: Annotated[int, Query(ge=1, le=365), ASCII_DIGITS] = 90,
     top: Annotated[int, Query(ge=1, le=100), ASCII_DIGITS] = 20,
     format: Literal["json", "csv"] = "json",
+    currency: str | None = None,
+    reporting_currency: str | None = None,
 ) -> dict[str, Any] | Response:
     first, last = _month(month)
     today = request.app.state.ledger.clock().date()
-    # A month not over yet is reported to date.
+    # A month not over yet is reported to date (and converted at the rates of that day).
     as_of = min(last, today)
-    labels = bucket_labels(DEFAULT_BOUNDARIES)
+    kept_to = currency_filter(currency)
+    frame = shown.Frame(first, as_of, days, bucket_labels(DEFAULT_BOUNDARIES))
     async with request.app.state.views.connect() as conn:
-        figures = await queries.dso_as_of(conn, None, as_of, days, "countback")
-        start = await reports.receivables_on(conn, first - timedelta(days=1))
-        end = await reports.receivables_on(conn, as_of)
-        effectiveness = await reports.cei(conn, first, as_of, start, end)
-        by_due = (await queries.receivables_by_due_date(conn, None, as_of)).get(None, {})
-        measures = (await queries.balances(conn, None, as_of, ["unapplied", "disputed"]))[None]
-        cash = await reports.movements(conn, "unapplied", first, as_of)
-        disputes = await reports.movements(conn, "disputed", first, as_of)
-        commitments = await reports.commitments_in(conn, first, as_of, today)
-        exposures = await reports.top_exposures(conn, as_of, top)
-        budget = await reports.budget_of(conn, month)
-    aged = queries.aged(by_due, as_of, DEFAULT_BOUNDARIES)
-    overdue = end.outstanding - end.not_yet_due
-    actual: dict[str, Decimal | None] = {
-        "dso": figures.dso, "best_possible_dso": figures.best_possible_dso,
-        "average_days_delinquent": figures.average_days_delinquent, "cei": effectiveness,
-        "overdue_rate": None if figures.overdue_rate is None else figures.overdue_rate * 100,
-        "cash_collected": cash["up"], "outstanding": end.outstanding, "disputes_opened": disputes["up_count"],
-    }  # fmt: skip
+        months = await _months(conn, frame, today, top, kept_to)
+        currencies = await portfolio_currencies(request, conn, list(months), kept_to, reporting_currency, as_of)
+        # A budget is the whole portfolio's, in its reporting currency: no part of it is held against it.
+        budget = None if kept_to is not None else await reports.budget_of(conn, month)
+    held = {c: months.get(c) or shown.nothing(frame) for c in currencies.held}
+    whole: Month | None = None
+    if currencies.conversions is not None:
+        conversions = currencies.conversions
+        whole = month_in_one([m.converted(conversions[c].convert) for c, m in held.items()], len(frame.labels), top)
+    elif currencies.currency is not None:
+        whole = held[currencies.currency]
+    top_level, actual = shown.figures(whole, currencies.currency, frame, list(held.values()))
+    if whole is None:  # exposures in two currencies do not compare: ranked within their currency
+        top_level["top_exposures"] = [shown.exposure(e, c) for c, m in held.items() for e in m.top]
     body = {
         "month": month, "from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat(),
-        "complete": as_of == last,
-        "dso": {"method": "countback", "days": days, "dso": one_decimal(figures.dso),
-                "best_possible_dso": one_decimal(figures.best_possible_dso),
-                "average_days_delinquent": one_decimal(figures.average_days_delinquent),
-                "receivables": money(figures.receivables), "sales": money(figures.sales)},
-        "cei": one_decimal(effectiveness),
-        "overdue_rate": percent(figures.overdue_rate),
-        "outstanding": money(end.outstanding), "overdue": money(overdue),
-        "aging": {"buckets": labels, "totals": {**{label: money(aged[label]) for label in labels},
-                  "total": money(sum(aged.values(), ZERO)), "unapplied_cash": money(measures["unapplied"]),
-                  "disputed": money(measures["disputed"])}},
-        "top_exposures": [{**e, "exposure": money(e["exposure"]), "credit_limit": money(e["credit_limit"])}
-                          for e in exposures],
-        "disputes": {"opened": int(disputes["up_count"]), "opened_amount": money(disputes["up"]),
-                     "resolved": int(disputes["down_count"]), "resolved_amount": money(disputes["down"])},
-        "cash_collected": money(cash["up"]),
-        "promises": commitments,
-        "budget": None if budget is None else _against(budget, actual),
+        "complete": as_of == last, **currencies.body(), **top_level,
+        "by_currency": [{"currency": c, **shown.figures(m, c, frame, [m])[0]} for c, m in held.items()],
+        "budget": None if budget is None else shown.against(budget, actual, currencies.currency),
     }  # fmt: skip
-    return _csv(body) if format == "csv" else body
+    return report_csv(body) if format == "csv" else body
 
 
-def _against(budget: dict[str, Decimal], actual: dict[str, Decimal | None]) -> dict[str, Any]:
+async def _months(
+    conn: AsyncConnection, frame: shown.Frame, today: date, top: int, currency: str | None
+) -> dict[str, Month]:
+    """The month in each currency accounts are kept in (only `currency`, if given)."""
+    first, as_of = frame.first, frame.as_of
+    starts = await queries.receivables_positions(conn, first - timedelta(days=1), None, currency)
+    ends = await queries.receivables_positions(conn, as_of, None, currency)
+    aging = await queries.portfolio_aging(conn, as_of, DEFAULT_BOUNDARIES, currency)
+    cash = await reports.movements(conn, "unapplied", first, as_of, currency)
+    disputes = await reports.movements(conn, "disputed", first, as_of, currency)
+    commitments = await reports.commitments_in(conn, first, as_of, today, currency)
+    exposures = await reports.top_exposures(conn, as_of, top, currency)
+    empty = shown.nothing(frame)
     out = {}
-    for name, target in budget.items():
-        value = actual.get(name)
-        rounded = money if name in ("cash_collected", "outstanding") else one_decimal
-
-        def show(figure: Decimal, rounded: Any = rounded) -> str | None:
-            # A budget recorded before figures were bounded ("1E+30") has more digits than
-            # rounding holds: it is shown as recorded rather than failing the whole report.
-            try:
-                return rounded(figure)
-            except ArithmeticError:
-                return str(figure)
-
-        out[name] = {"budget": show(target), "actual": None if value is None else show(value),
-                     "variance": None if value is None else show(value - target)}  # fmt: skip
+    for c in ends:
+        buckets, unapplied, disputed = aging.get(c, (empty.aging, ZERO, ZERO))
+        out[c] = Month(
+            starts.get(c, empty.start), ends[c], tuple(buckets), unapplied, disputed, cash.get(c, Movements()),
+            disputes.get(c, Movements()), commitments.get(c, empty.commitments), tuple(exposures.get(c, ())),
+        )  # fmt: skip
     return out
-
-
-def _csv(body: dict[str, Any]) -> Response:
-    rows: list[list[Any]] = []
-    budget = body["budget"] or {}
-    for name in ("dso", "best_possible_dso", "average_days_delinquent"):
-        rows.append(["dso", name, body["dso"][name], *_planned(budget, name)])
-    for name in ("cei", "overdue_rate", "outstanding", "overdue", "cash_collected"):
-        rows.append(["figures", name, body[name], *_planned(budget, name)])
-    for name, value in body["disputes"].items():
-        rows.append(["disputes", name, value, *_planned(budget, "disputes_opened" if name == "opened" else "")])
-    for name, value in body["promises"].items():
-        rows.append(["promises", name, value, "", ""])
-    for name, value in body["aging"]["totals"].items():
-        rows.append(["aging", name, value, "", ""])
-    for rank, e in enumerate(body["top_exposures"], start=1):
-        rows.append(["top_exposures", f"{rank}. {e['account']} {e['name']}", e["exposure"], "", ""])
-    # `item` holds account codes and names (text); value, budget and variance are figures.
-    return csv_response(f"report-{body['month']}.csv", ["section", "item", "value", "budget", "variance"], rows,
-                        ["value", "budget", "variance"])  # fmt: skip
-
-
-def _planned(budget: dict[str, Any], name: str) -> list[str]:
-    entry = budget.get(name)
-    return ["", ""] if entry is None else [entry["budget"], entry["variance"] or ""]
 
 
 @router.put("/v1/reports/budget/{month}", dependencies=[Depends(require("admin"))])

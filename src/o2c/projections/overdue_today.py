@@ -1,0 +1,102 @@
+"""What is overdue today, account by account, as the account summary counts it
+(queries.account_with_overdue): every recorded fact counted, an invoice no plan
+names by its own due date, one a plan names (and still open) by its receivable
+lines as of today, which carry the plans' due dates (domain/schedules.py).
+
+For many accounts at once (the directory's page, its filter and sorts): `units`
+overdue and `since`, the oldest due date with something past due (days past
+due follow from it). The accounts with invoices a plan names (a few in a
+hundred) are worked out from their lines once per day and read-model position
+(directory.context keeps them); every other account is read from the open
+invoices' index alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import Date, String, and_, case, column, exists, func, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from o2c.projections import schema
+
+INV, L, T = schema.invoices.c, schema.lines.c, schema.timed_conditions.c
+
+
+class Overdue(NamedTuple):
+    units: Any  # 1/10,000 currency units (int or Decimal, as the store gives them)
+    since: date | None  # the oldest due date past due; none: nothing is
+
+
+NOTHING = Overdue(0, None)
+
+
+def simple_by_account(today: date, codes: Any = None) -> Any:
+    """(account, units, since) by the invoices' own due dates (right for an account with
+    no invoice a plan names), for `codes` (a selectable of codes) or every account."""
+    query = select(INV.account, func.sum(INV.open_balance).label("units"), func.min(INV.due_date).label("since")).where(
+        INV.due_date < today, INV.open_balance > 0
+    )
+    if codes is not None:
+        query = query.where(INV.account.in_(codes))
+    return query.group_by(INV.account).subquery("simple_overdue")
+
+
+def _planned_parts(today: date) -> Any:
+    """(account, units, due date) of what is open past due today on the accounts with
+    invoices a plan names: their other invoices by their own dates, those by their lines."""
+    planned = select(T.account, T.subject.label("invoice_id")).where(T.type == "overdue").subquery("planned")
+    is_planned = exists().where(planned.c.account == INV.account, planned.c.invoice_id == INV.invoice_id)
+    own = select(INV.account, INV.open_balance.label("units"), INV.due_date).where(
+        INV.account.in_(select(planned.c.account)), INV.due_date < today, INV.open_balance > 0, ~is_planned
+    )
+    scheduled = (
+        select(L.account, func.sum(L.amount).label("units"), L.due_date)
+        .select_from(planned)
+        .join(schema.invoices, and_(INV.account == planned.c.account, INV.invoice_id == planned.c.invoice_id))
+        .join(schema.lines, and_(L.account == planned.c.account, L.ref == planned.c.invoice_id))
+        .where(L.measure == "receivable", L.due_date < today, L.effective_date <= today, INV.open_balance > 0)
+        .group_by(L.account, L.ref, L.due_date)
+    )
+    return union_all(own, scheduled).subquery("parts")
+
+
+async def planned_overdue(conn: AsyncConnection, today: date) -> dict[str, Overdue]:
+    """Each account with invoices a plan names -> what it has overdue today."""
+    parts = _planned_parts(today)
+    rows = await conn.execute(
+        select(
+            parts.c.account, func.sum(parts.c.units), func.min(case((parts.c.units > 0, parts.c.due_date)))
+        ).group_by(parts.c.account)
+    )
+    found = {account: NOTHING for account in (await conn.execute(select(T.account).where(T.type == "overdue")))
+             .scalars()}  # fmt: skip
+    found.update({account: Overdue(units, since) for account, units, since in rows})
+    return found
+
+
+def as_rows(planned: dict[str, Overdue], dialect: str) -> Any:
+    """The accounts with invoices a plan names as a table (account, units, since) for a
+    query to join, in as many parameters whatever their number (a statement the store
+    has prepared already); none when there are none."""
+    if not planned:
+        return None
+    accounts = sorted(planned)
+    columns = (column("account", String), column("units", schema.AMOUNT), column("since", Date))
+    if dialect == "postgresql":  # one array per column, unnested
+        rows = text(
+            "SELECT * FROM unnest(CAST(:accounts AS VARCHAR[]), CAST(:units AS NUMERIC[]), CAST(:since AS DATE[])) "
+            "AS planned(account, units, since)"
+        ).bindparams(
+            accounts=accounts,
+            units=[int(planned[a].units or 0) for a in accounts],
+            since=[planned[a].since for a in accounts],
+        )
+    else:  # SQLite: one JSON array of rows
+        listed = [[a, int(planned[a].units or 0), planned[a].since and planned[a].since.isoformat()] for a in accounts]
+        rows = text(
+            "SELECT json_extract(value, '$[0]') AS account, json_extract(value, '$[1]') AS units, "
+            "json_extract(value, '$[2]') AS since FROM json_each(:rows)"
+        ).bindparams(rows=json.dumps(listed))
+    return rows.columns(*columns).subquery("planned")
