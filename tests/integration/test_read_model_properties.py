@@ -420,7 +420,7 @@ VIEWS = ["/v1/accounts/C-1", "/v1/accounts/C-1/open-items", "/v1/accounts/C-1/ag
 
 
 def test_a_view_after_a_position_reflects_it_or_answers_504_in_time(database_url: str) -> None:
-    with fresh_service(database_url, read_your_writes_timeout_s=0.3) as (service, app):
+    with fresh_service(database_url, read_your_writes_timeout_s=1.0) as (service, app):
         projection = app.state.projection
         project = projection.run_once
 
@@ -455,6 +455,6 @@ def test_a_view_after_a_position_reflects_it_or_answers_504_in_time(database_url
             assert response.headers["content-type"].startswith("application/problem+json")
             problem = response.json()
             assert problem["status"] == 504 and problem["type"] and problem["title"] and problem["detail"]
-            assert 0.25 <= elapsed < 2.0, (url, elapsed)
+            assert 0.95 <= elapsed < 4.0, (url, elapsed)
         bad = service.client.get("/v1/aging", headers={**BI, "X-O2C-After": "soon"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "X-O2C-After"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -29,11 +29,12 @@ from o2c.domain.cases import CollectionCase
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, RISK_CLASSES
 from o2c.projections import schema
 from o2c.projections.directory_order import Order, after
-from o2c.projections.overdue_today import Overdue, as_rows, planned_overdue, simple_by_account
+from o2c.projections.directory_ranking import Rankings
+from o2c.projections.directory_ranking import after as ranking_after
+from o2c.projections.overdue_today import Overdue, as_rows, overdue_by_account
 
 A, C, P, S, TR = schema.accounts.c, schema.collections.c, schema.parked.c, schema.scenarios.c, schema.tracking.c
 SEPARATOR = "\n"  # between the code and the name in `search`: no code or name holds a control character
-_OVERDUE_SORTS = ("overdue", "oldest_days_past_due")
 
 
 def folded(text: str) -> str:
@@ -70,11 +71,16 @@ async def _scenarios(conn: AsyncConnection) -> Scenarios:
 
 @dataclass(frozen=True)
 class Context:
-    """What every listing of a day needs besides its own query: the scenarios, and
-    what the accounts with invoices a plan names have overdue (overdue_today.py)."""
+    """What every listing of a day needs besides its own query: the scenarios, what
+    each account has overdue today, and which accounts have invoices a plan names
+    (overdue_today.py)."""
 
     scenarios: Scenarios
-    planned: dict[str, Overdue]
+    overdue: dict[str, Overdue]
+    planned: frozenset[str]
+    rankings: Rankings  # the accounts by what they have overdue, as sorts ask for them
+    # Each listing's totals (by its filters), once asked: its pages and sorts share them.
+    totals: dict[tuple[Any, ...], list[Row[Any]]] = field(default_factory=dict)
 
 
 _KEPT: dict[str, tuple[Any, Context]] = {}
@@ -91,7 +97,8 @@ async def context(conn: AsyncConnection, today: date) -> Context:
     kept = _KEPT.get(key)
     if kept is not None and kept[0] == marker:
         return kept[1]
-    found = Context(await _scenarios(conn), await planned_overdue(conn, today))
+    overdue, planned = await overdue_by_account(conn, today)
+    found = Context(await _scenarios(conn), overdue, planned, Rankings(overdue))
     _KEPT[key] = (marker, found)
     return found
 
@@ -110,9 +117,11 @@ class Listing:
     disputed: bool | None = None  # with open disputes
     parked: bool | None = None
     order: Order = field(default_factory=Order)
-    # The accounts with invoices a plan names, and what they have overdue today (overdue_today.py).
-    planned: dict[str, Overdue] = field(default_factory=dict)
-    dialect: str = "sqlite"  # of the store asked: how `planned` is handed to it
+    # What each account has overdue today, and the accounts with invoices a plan names (Context).
+    overdue_now: dict[str, Overdue] = field(default_factory=dict)
+    planned: frozenset[str] = frozenset()
+    dialect: str = "sqlite"  # of the store asked: how those are handed to it
+    rankings: Rankings = field(default_factory=lambda: Rankings({}))
 
 
 def class_in_force() -> ColumnElement[Any]:
@@ -160,41 +169,39 @@ def _conditions(listing: Listing, since: Any) -> list[ColumnElement[bool]]:
     return found
 
 
-def _source(listing: Listing) -> tuple[Any, Any, Any]:
-    """What the listing reads from, with the overdue figures it needs: `since` (the
-    oldest due date past due) and the units overdue. An account with invoices a plan
-    names takes its figures from `listing.planned`."""
+def _source(listing: Listing) -> tuple[Any, Any]:
+    """What the listing reads from and, when it needs it, `since` (the oldest due date
+    past due: the row's oldest open invoice's, unless a plan names some of its invoices,
+    from the listing's `overdue_now` handed to the query as a table)."""
     sort = listing.order.sort
     source: Any = schema.accounts
     if listing.risk_classes or listing.scenario is not None or sort == "risk_points":
         source = source.outerjoin(schema.collections, C.account == A.account)
-    wanted = listing.overdue is not None or sort in _OVERDUE_SORTS
-    planned = as_rows(listing.planned, listing.dialect) if wanted else None
+    if listing.overdue is None and sort != "oldest_days_past_due":
+        return source, None
+    since: Any = case((A.oldest_due_date < listing.today, A.oldest_due_date))
+    planned = as_rows(listing.overdue_now, listing.planned, listing.dialect)
     if planned is not None:
         source = source.outerjoin(planned, planned.c.account == A.account)
-    since = None
-    if listing.overdue is not None or sort == "oldest_days_past_due":
-        since = case((A.oldest_due_date < listing.today, A.oldest_due_date))
-        if planned is not None:
-            since = type_coerce(case((planned.c.account.is_not(None), planned.c.since), else_=since), Date)
-    units = None
-    if sort == "overdue":
-        simple = simple_by_account(listing.today)
-        source = source.outerjoin(simple, simple.c.account == A.account)
-        units = func.coalesce(simple.c.units, 0)
-        if planned is not None:
-            units = case((planned.c.account.is_not(None), planned.c.units), else_=units)
-    return source, since, units
+        since = type_coerce(case((planned.c.account.is_not(None), planned.c.since), else_=since), Date)
+    return source, since
 
 
-async def page(
-    conn: AsyncConnection, listing: Listing, start_after: Sequence[Any] | None, limit: int | None
-) -> list[Row[Any]]:
-    """Up to `limit` rows (all, without) after the cursor's keys, in order, with their
-    keys as k0, k1 … and, as `overdue_units` and `overdue_since`, what they have overdue
-    by their invoices' own dates (an account with invoices a plan names: `listing.planned`)."""
-    source, since, units = _source(listing)
-    keys = listing.order.keys(listing.today, since, units)
+Page = list[tuple[Row[Any], tuple[Any, ...]]]  # each row listed, with its sort keys
+
+
+async def page(conn: AsyncConnection, listing: Listing, start_after: Sequence[Any] | None, limit: int | None) -> Page:
+    """Up to `limit` rows (all, without) after the cursor's keys, in order. Sorted by
+    overdue, the rows are ranked here, from what `overdue_now` holds (a figure of
+    today no column keeps); by anything else, by the database."""
+    if listing.order.sort == "overdue":
+        ranked = await _ranked_by_overdue(conn, listing, start_after, limit)
+        codes = [code for code, _ in ranked]
+        listed = _rows(listing, schema.accounts.outerjoin(schema.collections, C.account == A.account))
+        rows = {row.account: row for row in await conn.execute(listed.where(A.account.in_(codes)))}
+        return [(rows[code], keys) for code, keys in ranked]
+    source, since = _source(listing)
+    keys = listing.order.keys(listing.today, since)
     chosen = (
         select(A.account.label("code"), *(k.expr.label(f"k{i}") for i, k in enumerate(keys)))
         .select_from(source)
@@ -205,33 +212,78 @@ async def page(
     chosen = chosen.order_by(*(k.expr.desc() if k.descending else k.expr for k in keys))
     if limit is not None:
         chosen = chosen.limit(limit)
-    found = chosen.cte("page")
-    overdue = simple_by_account(listing.today, select(found.c.code))
+    found = chosen.subquery("page")
     key_columns = [found.c[f"k{i}"] for i in range(len(keys))]
-    query = (
-        select(
-            schema.accounts,
-            *key_columns,
-            class_in_force().label("class_in_force"),
-            C.risk["points"].as_string().label("points"),
-            scenario_of(listing).label("scenario"),
-            is_parked().label("is_parked"),
-            overdue.c.units.label("overdue_units"),
-            overdue.c.since.label("overdue_since"),
-        )
-        .select_from(found)
-        .join(schema.accounts, A.account == found.c.code)
-        .outerjoin(schema.collections, C.account == A.account)
-        .outerjoin(overdue, overdue.c.account == A.account)
-        .order_by(*(c.desc() if k.descending else c for c, k in zip(key_columns, keys, strict=True)))
-    )
-    return list((await conn.execute(query)).all())
+    joined = found.join(schema.accounts, A.account == found.c.code)
+    source = joined.outerjoin(schema.collections, C.account == A.account)
+    ordered = [c.desc() if k.descending else c for c, k in zip(key_columns, keys, strict=True)]
+    query = _rows(listing, source, *key_columns).order_by(*ordered)
+    return [(row, tuple(row[-len(keys) :])) for row in await conn.execute(query)]
 
 
-async def totals(conn: AsyncConnection, listing: Listing) -> list[Row[Any]]:
+def _rows(listing: Listing, source: Any, *extra: Any) -> Any:
+    """The rows' figures: the account's row, its class in force, risk points, scenario,
+    parked (`source` joins the accounts and their collections)."""
+    return select(
+        schema.accounts,
+        class_in_force().label("class_in_force"),
+        C.risk["points"].as_string().label("points"),
+        scenario_of(listing).label("scenario"),
+        is_parked().label("is_parked"),
+        *extra,
+    ).select_from(source)
+
+
+async def _ranked_by_overdue(
+    conn: AsyncConnection, listing: Listing, start_after: Sequence[Any] | None, limit: int | None
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """(code, keys) of the page, from the day's ranking (directory_ranking.py)."""
+    order = listing.order
+    entries = await listing.rankings.ranked(conn, order, listing.today)
+    if order.currency is not None:
+        entries = [entry for entry in entries if entry[2] == order.currency]
+    if listing.overdue is not None:  # what is overdue now is at hand: no need to ask the database
+        overdue = listing.overdue_now
+        entries = [e for e in entries if (e[1] in overdue and overdue[e[1]].since is not None) == listing.overdue]
+    filters = (listing.search, listing.scenario, listing.over_limit, listing.disputed, listing.parked)
+    if listing.risk_classes or any(f is not None for f in filters):  # those the database answers
+        source, since = _source(replace(listing, overdue=None))
+        listed = select(A.account).select_from(source).where(*_conditions(replace(listing, overdue=None), since))
+        wanted = set((await conn.execute(listed)).scalars())
+        entries = [entry for entry in entries if entry[1] in wanted]
+    start = ranking_after(entries, start_after, order, listing.today)
+    chosen = entries[start:] if limit is None else entries[start : start + limit]
+    return [(code, keys) for _, code, _, keys in chosen]
+
+
+KEPT_TOTALS = 64
+
+
+def _filters(listing: Listing) -> tuple[Any, ...]:
+    return (listing.search, listing.prefix, listing.currency, listing.risk_classes, listing.scenario,
+            listing.overdue, listing.over_limit, listing.disputed, listing.parked)  # fmt: skip
+
+
+def kept_totals(listing: Listing, known: Context) -> list[Row[Any]] | None:
+    return known.totals.get(_filters(listing))
+
+
+async def totals(conn: AsyncConnection, listing: Listing, known: Context | None = None) -> list[Row[Any]]:
     """Per currency of the rows listed (by code): how many, and their kept amounts summed
-    (not what is overdue today: that would read every open invoice of every row)."""
-    source, since, _ = _source(listing)
+    (not what is overdue today: that would read every open invoice of every row); kept
+    in `known` for the listing's other pages and sorts."""
+    found = None if known is None else kept_totals(listing, known)
+    if found is None:
+        found = await _totals(conn, listing)
+        if known is not None:
+            known.totals[_filters(listing)] = found
+            while len(known.totals) > KEPT_TOTALS:
+                known.totals.pop(next(iter(known.totals)))
+    return found
+
+
+async def _totals(conn: AsyncConnection, listing: Listing) -> list[Row[Any]]:
+    source, since = _source(listing)
     query = (
         select(
             A.currency,

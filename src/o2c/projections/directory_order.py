@@ -19,6 +19,7 @@ A, C = schema.accounts.c, schema.collections.c
 SORTS = ("account", "name", "outstanding", "overdue", "exposure", "utilization", "oldest_days_past_due",
          "risk_points")  # fmt: skip
 AMOUNTS = ("outstanding", "overdue", "exposure")
+NO_DATE, NO_UNITS = literal(None), literal(0)  # stand-ins where a sort does not need the figure
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,10 @@ class Order:
     # within their currency (currency first) unless one currency is asked for.
     rates: Mapping[str, float] | None = None
 
-    def keys(self, today: date, since: Any = None, overdue: Any = None) -> list[Key]:
-        """`since`: the oldest due date past due (null: nothing overdue); `overdue`:
-        the units overdue; each needed only by its own sort."""
+    def keys(self, today: date, since: Any = NO_DATE, overdue: Any = NO_UNITS) -> list[Key]:
+        """`since`: the oldest due date past due (null: nothing overdue), needed by its
+        sort; `overdue`: the units overdue (sorted by overdue, the rows are ranked in
+        memory: directory.page)."""
         d, sort = self.descending, self.sort
         code = Key(A.account, d and sort == "account", "text")
         if sort == "account":
@@ -67,7 +69,7 @@ class Order:
                 code]  # fmt: skip
 
     def kinds(self) -> list[str]:
-        return [key.kind for key in self.keys(date.min, literal(None), literal(0))]
+        return [key.kind for key in self.keys(date.min)]
 
     def tag(self) -> str:
         """What a cursor is good for: this sort, order, and grouping or conversion."""

@@ -3,16 +3,16 @@
 names by its own due date, one a plan names (and still open) by its receivable
 lines as of today, which carry the plans' due dates (domain/schedules.py).
 
-For many accounts at once (the directory's page, its filter and sorts): `units`
-overdue and `since`, the oldest due date with something past due (days past
-due follow from it). The accounts with invoices a plan names (a few in a
-hundred) are worked out from their lines once per day and read-model position
-(directory.context keeps them); every other account is read from the open
-invoices' index alone."""
+For every account at once (the directory's filter, sorts and rows): `units`
+overdue and `since`, the oldest due date with something past due (days past due
+follow from it); worked out in two reads (every account by its invoices' own dates
+from the open invoices' index, then the few with invoices a plan names from their
+lines), which directory.context keeps while the day and the read model stay."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -32,15 +32,14 @@ class Overdue(NamedTuple):
 NOTHING = Overdue(0, None)
 
 
-def simple_by_account(today: date, codes: Any = None) -> Any:
-    """(account, units, since) by the invoices' own due dates (right for an account with
-    no invoice a plan names), for `codes` (a selectable of codes) or every account."""
-    query = select(INV.account, func.sum(INV.open_balance).label("units"), func.min(INV.due_date).label("since")).where(
-        INV.due_date < today, INV.open_balance > 0
+def _simple(today: date) -> Any:
+    """(account, units, since) by the invoices' own due dates: right for every account
+    with no invoice a plan names."""
+    return (
+        select(INV.account, func.sum(INV.open_balance), func.min(INV.due_date))
+        .where(INV.due_date < today, INV.open_balance > 0)
+        .group_by(INV.account)
     )
-    if codes is not None:
-        query = query.where(INV.account.in_(codes))
-    return query.group_by(INV.account).subquery("simple_overdue")
 
 
 def _planned_parts(today: date) -> Any:
@@ -62,41 +61,42 @@ def _planned_parts(today: date) -> Any:
     return union_all(own, scheduled).subquery("parts")
 
 
-async def planned_overdue(conn: AsyncConnection, today: date) -> dict[str, Overdue]:
-    """Each account with invoices a plan names -> what it has overdue today."""
+async def overdue_by_account(conn: AsyncConnection, today: date) -> tuple[dict[str, Overdue], frozenset[str]]:
+    """Each account with something overdue today -> what; and the accounts with invoices
+    a plan names (their figures follow the plans)."""
+    found = {account: Overdue(units, since) for account, units, since in await conn.execute(_simple(today))}
+    planned = frozenset((await conn.execute(select(T.account).where(T.type == "overdue"))).scalars())
+    for account in planned:
+        found.pop(account, None)
     parts = _planned_parts(today)
     rows = await conn.execute(
         select(
             parts.c.account, func.sum(parts.c.units), func.min(case((parts.c.units > 0, parts.c.due_date)))
         ).group_by(parts.c.account)
     )
-    found = {account: NOTHING for account in (await conn.execute(select(T.account).where(T.type == "overdue")))
-             .scalars()}  # fmt: skip
     found.update({account: Overdue(units, since) for account, units, since in rows})
-    return found
+    return found, planned
 
 
-def as_rows(planned: dict[str, Overdue], dialect: str) -> Any:
-    """The accounts with invoices a plan names as a table (account, units, since) for a
-    query to join, in as many parameters whatever their number (a statement the store
-    has prepared already); none when there are none."""
-    if not planned:
+def as_rows(overdue: Mapping[str, Overdue], accounts: Iterable[str], dialect: str) -> Any:
+    """What `accounts` have overdue as a table (account, units, since) for a query to
+    join, in as many parameters whatever their number (a statement the store has
+    prepared already); none without accounts."""
+    codes = sorted(accounts)
+    if not codes:
         return None
-    accounts = sorted(planned)
+    found = [overdue.get(code, NOTHING) for code in codes]
+    units, since = [int(o.units or 0) for o in found], [o.since for o in found]
     columns = (column("account", String), column("units", schema.AMOUNT), column("since", Date))
     if dialect == "postgresql":  # one array per column, unnested
         rows = text(
             "SELECT * FROM unnest(CAST(:accounts AS VARCHAR[]), CAST(:units AS NUMERIC[]), CAST(:since AS DATE[])) "
-            "AS planned(account, units, since)"
-        ).bindparams(
-            accounts=accounts,
-            units=[int(planned[a].units or 0) for a in accounts],
-            since=[planned[a].since for a in accounts],
-        )
+            "AS overdue(account, units, since)"
+        ).bindparams(accounts=codes, units=units, since=since)
     else:  # SQLite: one JSON array of rows
-        listed = [[a, int(planned[a].units or 0), planned[a].since and planned[a].since.isoformat()] for a in accounts]
+        listed = [[c, u, d and d.isoformat()] for c, u, d in zip(codes, units, since, strict=True)]
         rows = text(
             "SELECT json_extract(value, '$[0]') AS account, json_extract(value, '$[1]') AS units, "
             "json_extract(value, '$[2]') AS since FROM json_each(:rows)"
         ).bindparams(rows=json.dumps(listed))
-    return rows.columns(*columns).subquery("planned")
+    return rows.columns(*columns).subquery("overdue")

@@ -27,7 +27,7 @@ from o2c.projections import directory
 from o2c.projections.directory import Listing
 from o2c.projections.directory_order import AMOUNTS as AMOUNT_SORTS
 from o2c.projections.directory_order import Order
-from o2c.projections.overdue_today import Overdue
+from o2c.projections.overdue_today import NOTHING, Overdue
 from o2c.projections.units import from_units
 
 router = views_router()
@@ -69,23 +69,26 @@ async def account_directory(
     async with views.connect() as conn:
         known = await directory.context(conn, on)
         listing = Listing(
-            on, known.scenarios, _search(q), match == "prefix", kept_to, _classes(risk_class),
-            _scenario(scenario, known.scenarios), overdue, over_limit, disputed, parked,
-            Order(sort, order == "desc", kept_to), known.planned, conn.dialect.name,
+            on, known.scenarios, search=_search(q), prefix=match == "prefix", currency=kept_to,
+            risk_classes=_classes(risk_class), scenario=_scenario(scenario, known.scenarios), overdue=overdue,
+            over_limit=over_limit, disputed=disputed, parked=parked, order=Order(sort, order == "desc", kept_to),
+            overdue_now=known.overdue, planned=known.planned, dialect=conn.dialect.name, rankings=known.rankings,
         )  # fmt: skip
-        if converting:  # ranked by converted amounts: the rates of the currencies listed come first
-            groups = await directory.totals(conn, listing)
+        kept = directory.kept_totals(listing, known)
+        if converting or kept is not None:  # converted amounts: the rates of the currencies listed first
+            groups = kept if kept is not None else await directory.totals(conn, listing, known)
             currencies = await _currencies(request, conn, groups, kept_to, reporting_currency, on)
-            rates = {c: float(conversion.rate) for c, conversion in (currencies.conversions or {}).items()}
-            listing = replace(listing, order=replace(listing.order, rates=rates))
+            if converting:
+                rates = {c: float(conversion.rate) for c, conversion in (currencies.conversions or {}).items()}
+                listing = replace(listing, order=replace(listing.order, rates=rates))
             rows, more = await _page(conn, listing, cursor, page_size)
         else:  # the totals beside the page, on a second connection
             async with views.connect() as beside:
                 groups, (rows, more) = await asyncio.gather(
-                    directory.totals(beside, listing), _page(conn, listing, cursor, page_size)
+                    directory.totals(beside, listing, known), _page(conn, listing, cursor, page_size)
                 )
             currencies = await _currencies(request, conn, groups, kept_to, reporting_currency, on)
-    listed = [_row(r, listing.planned.get(r.account) or Overdue(r.overdue_units, r.overdue_since), on) for r in rows]
+    listed = [_row(r, known.overdue.get(r.account, NOTHING), on) for r, _ in rows]
     by_currency = {g.currency: g for g in groups}
     if format == "csv":
         return csv_response(f"accounts-{on.isoformat()}.csv", COLUMNS,
@@ -99,7 +102,7 @@ async def account_directory(
         "by_currency": [{"currency": c, **_group(by_currency.get(c), c)} for c in currencies.held],
         "sorted_by": listing.order.named(),
         "accounts": listed,
-        "next_cursor": _cursor(listing.order, rows[-1]) if more else None,
+        "next_cursor": encode_keys(listing.order.tag(), listing.order.kinds(), rows[-1][1]) if more else None,
     })  # fmt: skip
 
 
@@ -107,8 +110,9 @@ async def _page(
     conn: AsyncConnection, listing: Listing, cursor: str | None, size: int | None
 ) -> tuple[list[Any], bool]:
     """The page after `cursor` (every row without a size), and whether more follow."""
-    bits = 64 if conn.dialect.name == "sqlite" else None  # the widest whole number SQLite binds
-    start_after = decode_keys(listing.order.tag(), listing.order.kinds(), cursor, bits)
+    # 64 bits: the widest whole number both drivers bind (asyncpg types the key as int8 too);
+    # no account's kept amount goes past it short of 922 facts of the largest amount.
+    start_after = decode_keys(listing.order.tag(), listing.order.kinds(), cursor, 64)
     rows = await directory.page(conn, listing, start_after, None if size is None else size + 1)
     return rows[:size], size is not None and len(rows) > size
 
@@ -141,11 +145,6 @@ def _scenario(name: str | None, scenarios: directory.Scenarios) -> str | None:
 
 def _invalid(field: str, detail: str) -> Problem:
     return Problem(422, "validation", f"{field} {detail}", [field_error(field, detail)])
-
-
-def _cursor(order: Order, last: Any) -> str:
-    kinds = order.kinds()
-    return encode_keys(order.tag(), kinds, [getattr(last, f"k{i}") for i in range(len(kinds))])
 
 
 def _row(r: Any, overdue: Overdue, on: date) -> dict[str, Any]:
