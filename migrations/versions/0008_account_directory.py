@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-12-02 02:00:00
 
 rm_accounts keeps what `GET /v1/accounts` filters and sorts on without reading
-invoices (projections/directory.py): the name folded (sort by name), the code and
+invoices (projections/directory_columns.py): the name folded (sort by name), the code and
 name folded (search), the due date of the oldest open invoice (overdue from the
 next day on) and the open disputes. A read model already projected is filled in
 place: the folded texts in Python (the projection's own function), the rest from
@@ -89,7 +89,7 @@ def _trigrams_available(bind: sa.Connection) -> bool:
 
 
 def _fill() -> None:
-    from o2c.projections.directory import SEPARATOR, folded
+    from o2c.projections.directory_columns import SEPARATOR, folded
 
     bind = op.get_bind()
     accounts = sa.table("rm_accounts", sa.column("account"), sa.column("name"), sa.column("name_key"),

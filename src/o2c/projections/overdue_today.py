@@ -7,7 +7,7 @@ For every account at once (the directory's filter, sorts and rows): `units`
 overdue and `since`, the oldest due date with something past due (days past due
 follow from it); worked out in two reads (every account by its invoices' own dates
 from the open invoices' index, then the few with invoices a plan names from their
-lines), which directory.context keeps while the day and the read model stay."""
+lines), which directory_context keeps while the day and the read model stay."""
 
 from __future__ import annotations
 

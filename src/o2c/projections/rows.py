@@ -19,7 +19,7 @@ from o2c.ledger.application import Ledger
 from o2c.projections import schema
 from o2c.projections.alerting import Commitment, Projected, utc
 from o2c.projections.batch import Batch
-from o2c.projections.directory import directory_columns
+from o2c.projections.directory_columns import directory_columns
 from o2c.projections.lines import Line
 from o2c.projections.parking import ALERT
 from o2c.projections.risk_review import RISK_SUBJECT

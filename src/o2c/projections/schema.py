@@ -73,7 +73,7 @@ accounts = Table(
     Column("exposure", AMOUNT, nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    # The account directory's (projections/directory.py): casefolded, accents stripped,
+    # The account directory's (projections/directory_columns.py): casefolded, accents stripped,
     # so that "societe" finds "Société"; what its filters and sorts need without today.
     Column("name_key", String, nullable=False, server_default=""),  # the name folded: sort by name
     Column("search", String, nullable=False, server_default=""),  # code and name folded, "\n" between

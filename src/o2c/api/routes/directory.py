@@ -24,7 +24,9 @@ from o2c.api.spreadsheet import csv_response
 from o2c.domain.money import ZERO
 from o2c.domain.scenarios import RISK_CLASSES
 from o2c.projections import directory
-from o2c.projections.directory import Listing
+from o2c.projections.directory_columns import folded
+from o2c.projections.directory_context import Scenarios, context
+from o2c.projections.directory_filters import Listing
 from o2c.projections.directory_order import AMOUNTS as AMOUNT_SORTS
 from o2c.projections.directory_order import Order
 from o2c.projections.overdue_today import NOTHING, Overdue
@@ -67,7 +69,7 @@ async def account_directory(
     page_size = None if format == "csv" else limit
     views = request.app.state.views
     async with views.connect() as conn:
-        known = await directory.context(conn, on)
+        known = await context(conn, on)
         listing = Listing(
             on, known.scenarios, search=_search(q), prefix=match == "prefix", currency=kept_to,
             risk_classes=_classes(risk_class), scenario=_scenario(scenario, known.scenarios), overdue=overdue,
@@ -124,7 +126,7 @@ async def _currencies(
 
 
 def _search(q: str | None) -> str | None:
-    found = directory.folded(q.strip()) if q else ""
+    found = folded(q.strip()) if q else ""
     return found or None
 
 
@@ -137,7 +139,7 @@ def _classes(risk_class: str | None) -> tuple[str, ...]:
     return classes
 
 
-def _scenario(name: str | None, scenarios: directory.Scenarios) -> str | None:
+def _scenario(name: str | None, scenarios: Scenarios) -> str | None:
     if name is not None and name not in scenarios.names:
         raise _invalid("scenario", f"no scenario named {name!r}")
     return name
