@@ -72,7 +72,7 @@ def project(args: argparse.Namespace) -> None:
         processed, wait = following.step()
         if wait:
             time.sleep(wait)
-        elif processed == 0:
+        elif processed == 0 and not projection.review.pending:  # reviews left: go on
             if args.once:
                 return
             time.sleep(args.poll)

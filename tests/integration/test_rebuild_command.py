@@ -1,5 +1,5 @@
 """`o2c rebuild`: the read model replayed from the log equals the one the live
-projection kept, and on PostgreSQL it is left vacuumed and analyzed, so the
+projection kept, its risk reviews done, and on PostgreSQL it is left vacuumed and analyzed, so the
 views' plans and index-only scans hold at once."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from sqlalchemy import text
 
 from o2c.cli import main
 from o2c.projections.database import sync_engine
+from o2c.projections.projector import VIEW
+from o2c.projections.reviewed import REVIEWED_POSITION
 from tests.integration.conftest import BI, invoice, make_service, opened, payment, stop_service
 from tests.integration.portfolio_strategies import differences, tables
 
@@ -34,6 +36,9 @@ def test_a_rebuild_replays_the_same_read_model_and_tidies_it(
         main(["rebuild"])
         assert "rebuilt the read model from 3 events" in capsys.readouterr().out
         assert differences(tables(engine), live) == {}
+        with engine.connect() as conn:  # the reviews done too: no view waits for them after a rebuild
+            positions = dict(conn.execute(text("SELECT view, position FROM rm_tracking")).tuples().all())
+        assert positions[REVIEWED_POSITION] == positions[VIEW] == last
         if engine.dialect.name == "postgresql":
             tidied = "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables"
             with engine.connect() as conn:

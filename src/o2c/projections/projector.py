@@ -246,9 +246,14 @@ class ReadModelProjection:
             self._kept.pop(touched, None)  # type: ignore[arg-type]
 
     def run_until_caught_up(self) -> int:
+        """Projects to the end of the log, then reviews every account its batches
+        touched: a position reached is a risk reviewed (reviewed.py), so a view that
+        waits for it after a rebuild or a catch-up does not wait for the reviews."""
         total = 0
         while processed := self.run_once():
             total += processed
+        while self.review.review_some():
+            pass
         return total
 
     def _advance(self, conn: Connection, read: int, new: int, retries: int | None = None) -> None:

@@ -80,6 +80,8 @@ class ProjectionThread:
             processed, wait = self.following.step()
             if wait:
                 self._stop.wait(wait)
-            elif processed == 0:
+            elif processed == 0 and not self.projection.review.pending:
+                # Idle only when nothing is left to review either: the reviews left
+                # after a catch-up are part of the position a view waits for.
                 self._wake.wait(self.idle_wait_s)
                 self._wake.clear()
