@@ -7,7 +7,8 @@ accounts, ~1,000,000 facts by default) through the ledger, then measures
 projection not running), and the collector's (issue 4: the agenda and the
 monthly report, bench/collections.py); (c) the same portfolio aging computed
 on the fly from the raw event log with one SQL query, as ERP reports compute
-aging from ledger entries — checked to give the same totals as the view.
+aging from ledger entries, payment plans followed (bench/on_the_fly.py) —
+checked to give the same totals as the view.
 
 Smaller runs: `--events 100000` (or O2C_BENCH_EVENTS); accounts default to one
 per hundred facts (`--accounts`, O2C_BENCH_ACCOUNTS). `--profile` runs the
@@ -27,7 +28,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import httpx
 import orjson
@@ -36,10 +36,9 @@ import psycopg
 from bench._support import AUTH, percentile, served, throwaway_database
 from bench.collections import collections_latencies
 from bench.generate import Shape, account_code, batches, portfolio
+from bench.on_the_fly import on_the_fly_totals
 from o2c.api.envelopes import parse_body
 from o2c.config import eventstore_env
-from o2c.domain.money import to_cents
-from o2c.domain.receivables import DEFAULT_BOUNDARIES, bucket_labels
 from o2c.ledger.application import Ledger
 from o2c.projections.database import migrate, sync_engine
 from o2c.projections.projector import ReadModelProjection
@@ -154,95 +153,6 @@ def view_totals(base: str, as_of: date) -> dict[str, str]:
         response.raise_for_status()
         totals: dict[str, str] = response.json()["totals"]
         return totals
-
-
-# -- the on-the-fly baseline ------------------------------------------------------------------------
-
-# Portfolio aging from the raw log, the way ERP reports age receivables from
-# ledger entries: every invoice, less every settlement (allocations, credit
-# notes, upheld disputes, each counting from max(its date, the invoice's issue
-# date)) dated by as_of, bucketed by days past due; beside it the cash not yet
-# allocated and the open disputes. Events are JSON bytes from the orjson
-# transcoder; decimals and dates are {"_type_", "_data_"} objects.
-ON_THE_FLY = """
-WITH ev AS (
-    SELECT originator_id AS account, split_part(topic, '.', 4) AS kind, convert_from(state, 'UTF8')::jsonb AS s
-    FROM {events}
-),
-invoices AS (
-    SELECT account, s->>'invoice_id' AS invoice_id, (s->'amount'->>'_data_')::numeric AS amount,
-           (s->'issue_date'->>'_data_')::date AS issue_date, (s->'due_date'->>'_data_')::date AS due_date
-    FROM ev WHERE kind = 'InvoiceIssued'
-),
-payments AS (
-    SELECT account, (s->'amount'->>'_data_')::numeric AS amount, (s->'received_date'->>'_data_')::date AS received
-    FROM ev WHERE kind = 'PaymentReceived'
-),
-allocations AS (
-    SELECT account, a->'_data_'->>0 AS invoice_id, (a->'_data_'->>1)::numeric AS amount,
-           (coalesce(s->'received_date', s->'allocation_date')->>'_data_')::date AS on_date
-    FROM ev CROSS JOIN LATERAL jsonb_array_elements(s->'allocations') AS a
-    WHERE kind IN ('PaymentReceived', 'PaymentAllocated')
-),
-disputes AS (
-    SELECT account, s->>'dispute_id' AS dispute_id, s->>'invoice_id' AS invoice_id,
-           (s->'amount'->>'_data_')::numeric AS amount, (s->'opened_date'->>'_data_')::date AS opened
-    FROM ev WHERE kind = 'DisputeOpened'
-),
-resolutions AS (
-    SELECT account, s->>'dispute_id' AS dispute_id, (s->'resolved_date'->>'_data_')::date AS resolved,
-           (s->'credited_amount'->>'_data_')::numeric AS credited
-    FROM ev WHERE kind = 'DisputeResolved'
-),
-settlements AS (
-    SELECT account, invoice_id, amount, on_date FROM allocations
-    UNION ALL
-    SELECT account, s->>'invoice_id', (s->'amount'->>'_data_')::numeric, (s->'issue_date'->>'_data_')::date
-    FROM ev WHERE kind = 'CreditNoteIssued'
-    UNION ALL
-    SELECT d.account, d.invoice_id, r.credited, r.resolved
-    FROM resolutions r JOIN disputes d USING (account, dispute_id) WHERE r.credited > 0
-),
-open_items AS (
-    SELECT i.due_date,
-           i.amount - coalesce(sum(st.amount) FILTER (WHERE greatest(st.on_date, i.issue_date) <= %(as_of)s), 0) AS open
-    FROM invoices i LEFT JOIN settlements st USING (account, invoice_id)
-    WHERE i.issue_date <= %(as_of)s
-    GROUP BY i.account, i.invoice_id, i.due_date, i.amount, i.issue_date
-)
-SELECT
-    {buckets},
-    (SELECT coalesce(sum(open), 0) FROM open_items),
-    (SELECT coalesce(sum(amount), 0) FROM payments WHERE received <= %(as_of)s)
-      - (SELECT coalesce(sum(al.amount), 0) FROM allocations al JOIN invoices i USING (account, invoice_id)
-         WHERE greatest(al.on_date, i.issue_date) <= %(as_of)s),
-    (SELECT coalesce(sum(d.amount), 0) FROM disputes d LEFT JOIN resolutions r USING (account, dispute_id)
-     WHERE d.opened <= %(as_of)s AND (r.resolved IS NULL OR r.resolved > %(as_of)s))
-"""
-
-
-def on_the_fly_sql(events_table: str, boundaries: Sequence[int]) -> str:
-    days = "(%(as_of)s - due_date)"
-    conditions = [f"{days} <= 0"]
-    low = 1
-    for high in boundaries:
-        conditions.append(f"{days} BETWEEN {low} AND {high}")
-        low = high + 1
-    conditions.append(f"{days} > {boundaries[-1]}")
-    buckets = ",\n    ".join(
-        f"(SELECT coalesce(sum(open), 0) FROM open_items WHERE {condition})" for condition in conditions
-    )
-    return ON_THE_FLY.format(events=events_table, buckets=buckets)
-
-
-def on_the_fly_totals(database_url: str, events_table: str, as_of: date) -> tuple[dict[str, str], float]:
-    labels = [*bucket_labels(DEFAULT_BOUNDARIES), "total", "unapplied_cash", "disputed"]
-    with psycopg.connect(database_url) as conn:
-        started = time.perf_counter()
-        row = conn.execute(on_the_fly_sql(events_table, DEFAULT_BOUNDARIES), {"as_of": as_of}).fetchone()
-        elapsed = time.perf_counter() - started
-    assert row is not None
-    return {label: str(to_cents(Decimal(value))) for label, value in zip(labels, row, strict=True)}, elapsed
 
 
 # -- report ---------------------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pprint import pformat
 from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -27,37 +26,14 @@ from o2c.projections.parking import ALERT, RETRIES
 from o2c.projections.projector import ReadModelProjection
 from o2c.projections.retry import retry_account, retry_all
 from tests.integration.conftest import invoice, opened, payment
-from tests.integration.portfolio_strategies import (
-    Portfolio,
-    Store,
-    differences,
-    fresh_store,
-    portfolios,
-    tables,
-)
+from tests.integration.portfolio_strategies import Portfolio, Store, fresh_store, portfolios, tables
+from tests.integration.projecting import PROPERTY, Clock, Crash, Model, assert_same, record_all
 
-PROPERTY = settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-Model = dict[str, list[tuple[Any, ...]]]
+PARKING = settings(PROPERTY, max_examples=8)  # each example projects its portfolio three times over
 
 
 class Fault(Exception):
     """A projector bug on one fact (an upgrade gone wrong)."""
-
-
-class Crash(BaseException):
-    """The projector's process dies here (not an error it could park)."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @contextmanager
@@ -117,11 +93,6 @@ def others(m: Model, code: str) -> Model:
     return out
 
 
-def assert_same(left: Model, right: Model) -> None:
-    diff = differences(left, right)
-    assert not diff, pformat(diff, width=200)
-
-
 def parked_positions(store: Store) -> list[tuple[str, int, bool]]:
     p = schema.parked.c
     with store.engine.connect() as conn:
@@ -153,13 +124,13 @@ def fresh(store: Store, clock: Clock) -> Any:
 # -- parked, others go on, retried ------------------------------------------------------------------
 
 
-@PROPERTY
+@PARKING
 @given(portfolio=portfolios(max_facts=50), data=st.data())
 def test_a_faulty_account_is_parked_the_others_projected_and_a_retry_levels_it(
     database_url: str, portfolio: Portfolio, data: st.DataObject
 ) -> None:
     with fresh_store(database_url) as store:
-        last = max(store.record(b) for b in portfolio.batches)
+        last = record_all(store, portfolio)
         clock = Clock()
         follow(ReadModelProjection(store.ledger, store.engine, clock), st.integers(1, 12), data)
         clean = model(store)

@@ -11,12 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pprint import pformat
 from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -25,28 +24,8 @@ from o2c.projections import schema
 from o2c.projections.database import reset, sync_engine
 from o2c.projections.projector import ReadModelProjection, TrackingConflict
 from tests.integration.conftest import envelope, invoice, opened, payment
-from tests.integration.portfolio_strategies import (
-    BASE,
-    Portfolio,
-    Store,
-    differences,
-    fresh_store,
-    portfolios,
-    tables,
-)
-
-PROPERTY = settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-
-class Crash(Exception):
-    """The projector's process dies here."""
-
-
-Model = dict[str, list[tuple[Any, ...]]]
+from tests.integration.portfolio_strategies import BASE, Portfolio, Store, differences, fresh_store, portfolios, tables
+from tests.integration.projecting import PROPERTY, Clock, Crash, Model, assert_same, record_all
 
 
 def rebuilt(store: Store) -> Model:
@@ -61,17 +40,6 @@ def assert_complete(model: Model, portfolio: Portfolio, last: int) -> None:
     """Not trivially equal: every account and the whole log are in."""
     assert model["rm_tracking"] == [("read_model", last)]
     assert sorted(row[0] for row in model["rm_accounts"]) == sorted(portfolio.codes)
-
-
-def same(rebuild: Model, other: Model) -> bool:
-    """A rebuild and another read model are equal, row for row."""
-    diff = differences(rebuild, other)
-    assert not diff, pformat(diff, width=200)
-    return True
-
-
-def record_all(store: Store, portfolio: Portfolio) -> int:
-    return max(store.record(b) for b in portfolio.batches)
 
 
 # -- 3. rebuild equals live ------------------------------------------------------------------------
@@ -95,8 +63,7 @@ def test_a_rebuild_equals_the_live_read_model_row_for_row(
             pass
         projected = tables(store.engine)
         assert_complete(projected, portfolio, last)
-        diff = differences(rebuilt(store), projected)
-        assert not diff, pformat(diff, width=200)
+        assert_same(rebuilt(store), projected)
 
 
 # -- 5. crash and restart ----------------------------------------------------------------------------
@@ -157,7 +124,7 @@ def test_a_crash_mid_batch_leaves_nothing_and_a_new_projection_catches_up(
             pass
         recovered = tables(store.engine)
         assert_complete(recovered, portfolio, last)
-        assert same(rebuilt(store), recovered)
+        assert_same(rebuilt(store), recovered)
 
 
 @PROPERTY
@@ -200,7 +167,7 @@ def test_two_projections_racing_on_one_database_never_double_count(
         assert all(kind.startswith(("IntegrityError", "OperationalError")) for kind in kinds), kinds
         raced = tables(store.engine)
         assert_complete(raced, portfolio, last)
-        assert same(rebuilt(store), raced)
+        assert_same(rebuilt(store), raced)
 
 
 def test_a_batch_that_lost_the_race_is_rolled_back(database_url: str) -> None:
@@ -224,14 +191,6 @@ def test_a_batch_that_lost_the_race_is_rolled_back(database_url: str) -> None:
 
 
 # -- time passing: the daily sweep ---------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def open_overdue(store: Store) -> list[tuple[str, str]]:
@@ -313,8 +272,7 @@ def test_a_restarted_projection_keeps_counting_open_disputes_of_settled_invoices
             disputed = conn.execute(select(schema.accounts.c.disputed)).scalar()
         assert disputed == 40 * 10_000  # D-1 is still open
         restarted = tables(store.engine)
-        diff = differences(rebuilt(store), restarted)
-        assert not diff, pformat(diff, width=200)
+        assert_same(rebuilt(store), restarted)
 
 
 def test_a_dispute_alert_is_cleared_after_a_restart_whatever_the_dispute_id(database_url: str) -> None:

@@ -58,6 +58,8 @@ def test_the_conversion_block_lists_each_rate_exact_as_applied() -> None:
     }
     assert conversion_body(None, None) is None
     assert rate_text(Decimal("1E+2")) == "100"
+    cross = "0.006670768473512582292499846182243278"  # the 34 digits a cross rate is applied with
+    assert rate_text(Decimal(cross)) == cross
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,11 @@ def field_error(field: str, detail: str) -> dict[str, str]:
     return {"field": field, "pointer": pointer, "detail": detail}
 
 
+def invalid(field: str, detail: str) -> Problem:
+    """422: a parameter or field the service refuses, named with why."""
+    return Problem(422, "validation", f"{field} {detail}", [field_error(field, detail)])
+
+
 def unknown_account(code: str) -> Problem:
     return Problem(404, "unknown-account", f"no account {code}", [field_error("account", f"no account {code}")])
 

@@ -1,6 +1,6 @@
 """What the credit manager's views of the read model share: their router (the
 `read` scope, read-your-writes), today by the ledger's clock, an account's row
-(else 404) and the risk class in force."""
+(else 404), its headline figures and the risk class in force."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.problems import answers, unknown_account
+from o2c.api.render import amount, percent
 from o2c.projections import queries
+from o2c.projections.units import from_units
 
 
 def views_router() -> APIRouter:
@@ -29,6 +31,24 @@ async def account_or_404(conn: Any, code: str) -> Any:
     if row is None:
         raise unknown_account(code)
     return row
+
+
+def headline_figures(row: Any) -> dict[str, Any]:
+    """An account row's code, name, currency and headline figures, at its currency's
+    minor unit: headroom is the limit less the exposure, utilization the exposure over
+    the limit (null without one). Each answer lists them in its own order."""
+    kept_in = row.currency
+    limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
+    return {
+        "account": row.account,
+        "name": row.name,
+        "currency": kept_in,
+        "credit_limit": amount(limit, kept_in),
+        "outstanding": amount(from_units(row.outstanding), kept_in),
+        "exposure": amount(exposure, kept_in),
+        "headroom": amount(limit - exposure, kept_in),
+        "utilization": percent(exposure / limit if limit else None),
+    }
 
 
 def risk_body(account: Any, collection: Any) -> dict[str, Any]:

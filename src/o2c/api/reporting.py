@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from fastapi import Request
@@ -65,5 +65,7 @@ def conversion_body(reporting: str | None, used: dict[str, Conversion] | None) -
 
 
 def rate_text(rate: Decimal) -> str:
-    """A rate as a plain decimal string: no exponent, no trailing zeros ("1.0842", "162.53")."""
-    return format(rate.normalize(), "f")
+    """A rate as a plain decimal string: no exponent, no trailing zeros ("1.0842", "162.53"),
+    every digit applied (34 for a cross rate: normalize() rounds to its context's precision,
+    28 by default, so it is given the rate's own)."""
+    return format(rate.normalize(Context(prec=max(1, len(rate.as_tuple().digits)))), "f")

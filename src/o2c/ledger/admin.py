@@ -21,10 +21,6 @@ from o2c.ledger.application import Ledger
 Setting = TypeVar("Setting", bound=KeyedAggregate)
 
 
-def _event_id(kind: str) -> str:
-    return f"o2c-{kind}-{uuid.uuid4().hex}"
-
-
 def _stored(ledger: Ledger, aggregate_id: str, kind: type[Setting]) -> Setting | None:
     try:
         aggregate: object = ledger.repository.get(aggregate_id)
@@ -42,7 +38,7 @@ def _record(
     revise: Callable[[Setting, str], None],
 ) -> tuple[Setting, int]:
     """Records a setting's first version, or its next one; returns it and its position."""
-    event_id = _event_id(aggregate_id.split(":")[1])
+    event_id = f"o2c-{aggregate_id.split(':')[1]}-{uuid.uuid4().hex}"  # o2c-scenario-…, o2c-fx-…
     with ledger.write_lock:
         aggregate = _stored(ledger, aggregate_id, kind)
         if aggregate is None:

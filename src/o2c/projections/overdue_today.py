@@ -1,13 +1,15 @@
-"""What is overdue today, account by account, as the account summary counts it
-(queries.account_with_overdue): every recorded fact counted, an invoice no plan
-names by its own due date, one a plan names (and still open) by its receivable
-lines as of today, which carry the plans' due dates (domain/schedules.py).
+"""What is overdue today under the plans' schedules: every recorded fact counted,
+an invoice no plan names by its own due date, one a plan names (and still open) by
+its receivable lines as of today, which carry the plans' due dates
+(domain/schedules.py). `overdue_parts` is that rule, which the account summary
+sums for one account (queries.account_with_overdue).
 
 For every account at once (the directory's filter, sorts and rows): `units`
 overdue and `since`, the oldest due date with something past due (days past due
 follow from it); worked out in two reads (every account by its invoices' own dates
 from the open invoices' index, then the few with invoices a plan names from their
-lines), which directory_context keeps while the day and the read model stay."""
+lines), which directory_context keeps while the day and the read model stay. The
+credit check asks the same of one account."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, String, and_, case, column, exists, func, select, text, union_all
+from sqlalchemy import ColumnElement, Date, String, and_, case, column, exists, func, select, text, true, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from o2c.projections import schema
@@ -32,23 +34,33 @@ class Overdue(NamedTuple):
 NOTHING = Overdue(0, None)
 
 
-def _simple(today: date) -> Any:
+def _of(account_column: Any, account: str | None) -> ColumnElement[bool]:
+    return true() if account is None else account_column == account
+
+
+def _simple(today: date, account: str | None) -> Any:
     """(account, units, since) by the invoices' own due dates: right for every account
     with no invoice a plan names."""
     return (
         select(INV.account, func.sum(INV.open_balance), func.min(INV.due_date))
-        .where(INV.due_date < today, INV.open_balance > 0)
+        .where(INV.due_date < today, INV.open_balance > 0, _of(INV.account, account))
         .group_by(INV.account)
     )
 
 
-def _planned_parts(today: date) -> Any:
-    """(account, units, due date) of what is open past due today on the accounts with
-    invoices a plan names: their other invoices by their own dates, those by their lines."""
-    planned = select(T.account, T.subject.label("invoice_id")).where(T.type == "overdue").subquery("planned")
+def overdue_parts(today: date, account: str | None) -> Any:
+    """(account, units, due date) of what is open past due on `today`: the invoices no
+    plan names by their own dates, those a plan names by their lines. Of the one
+    `account`; without one, of every account with invoices a plan names (the others: `_simple`)."""
+    planned = (
+        select(T.account, T.subject.label("invoice_id"))
+        .where(T.type == "overdue", _of(T.account, account))
+        .subquery("planned")
+    )
     is_planned = exists().where(planned.c.account == INV.account, planned.c.invoice_id == INV.invoice_id)
+    on_accounts = INV.account.in_(select(planned.c.account)) if account is None else INV.account == account
     own = select(INV.account, INV.open_balance.label("units"), INV.due_date).where(
-        INV.account.in_(select(planned.c.account)), INV.due_date < today, INV.open_balance > 0, ~is_planned
+        on_accounts, INV.due_date < today, INV.open_balance > 0, ~is_planned
     )
     scheduled = (
         select(L.account, func.sum(L.amount).label("units"), L.due_date)
@@ -61,20 +73,23 @@ def _planned_parts(today: date) -> Any:
     return union_all(own, scheduled).subquery("parts")
 
 
-async def overdue_by_account(conn: AsyncConnection, today: date) -> tuple[dict[str, Overdue], frozenset[str]]:
-    """Each account with something overdue today -> what; and the accounts with invoices
-    a plan names (their figures follow the plans)."""
-    found = {account: Overdue(units, since) for account, units, since in await conn.execute(_simple(today))}
-    planned = frozenset((await conn.execute(select(T.account).where(T.type == "overdue"))).scalars())
-    for account in planned:
-        found.pop(account, None)
-    parts = _planned_parts(today)
+async def overdue_by_account(
+    conn: AsyncConnection, today: date, account: str | None = None
+) -> tuple[dict[str, Overdue], frozenset[str]]:
+    """Each account (or the one `account`) with something overdue today -> what; and the
+    accounts with invoices a plan names (their figures follow the plans)."""
+    found = {code: Overdue(units, since) for code, units, since in await conn.execute(_simple(today, account))}
+    named = select(T.account).where(T.type == "overdue", _of(T.account, account))
+    planned = frozenset((await conn.execute(named)).scalars())
+    for code in planned:
+        found.pop(code, None)
+    parts = overdue_parts(today, account)
     rows = await conn.execute(
         select(
             parts.c.account, func.sum(parts.c.units), func.min(case((parts.c.units > 0, parts.c.due_date)))
         ).group_by(parts.c.account)
     )
-    found.update({account: Overdue(units, since) for account, units, since in rows})
+    found.update({code: Overdue(units, since) for code, units, since in rows})
     return found, planned
 
 

@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, true, union_all
+from sqlalchemy import ColumnElement, Row, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from o2c.domain.money import ZERO
 from o2c.domain.receivables import COUNTBACK_LIMIT_DAYS, ReceivablesPosition
 from o2c.projections import schema
+from o2c.projections.overdue_today import overdue_parts
 from o2c.projections.projector import VIEW
 from o2c.projections.reviewed import REVIEWED_POSITION
 from o2c.projections.units import from_units
@@ -40,21 +41,9 @@ async def account_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
 
 
 async def account_with_overdue(conn: AsyncConnection, code: str, today: date) -> Row[Any] | None:
-    """The account's row and, as `overdue_units`, what is open past due on `today`:
-    invoices no plan names with every recorded fact counted; those a plan names (and
-    still open) by their lines as of today, which carry the plans' due dates
-    (domain/schedules.py, `overdue_on`). One round trip where two would do."""
-    t = schema.timed_conditions.c
-    planned = select(t.subject).where(t.account == code, t.type == "overdue")
-    own = select(INV.open_balance.label("units")).where(
-        INV.account == code, INV.due_date < today, INV.open_balance > 0, INV.invoice_id.not_in(planned)
-    )
-    still_open = select(INV.invoice_id).where(INV.account == code, INV.open_balance > 0, INV.invoice_id.in_(planned))
-    scheduled = select(L.amount.label("units")).where(
-        L.account == code, L.measure == "receivable", L.due_date < today, L.effective_date <= today,
-        L.ref.in_(still_open),
-    )  # fmt: skip
-    parts = union_all(own, scheduled).subquery()
+    """The account's row and, as `overdue_units`, what is open past due on `today`
+    under the plans' schedules (overdue_today.py). One round trip where two would do."""
+    parts = overdue_parts(today, code)
     overdue = select(func.sum(parts.c.units)).scalar_subquery()
     query = select(schema.accounts, overdue.label("overdue_units")).where(A.account == code)
     return (await conn.execute(query)).first()

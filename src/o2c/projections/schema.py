@@ -80,6 +80,7 @@ accounts = Table(
     Column("oldest_due_date", Date),  # of its oldest invoice still open: overdue from the day after
     Column("open_disputes", Integer, nullable=False, server_default="0"),
     # PostgreSQL: a trigram index on `search` when pg_trgm is there (migration 0008).
+    Index("rm_accounts_currency", "currency"),  # `currency=` on the directory and portfolio views
 )
 
 invoices = Table(

@@ -1,5 +1,7 @@
 """The credit decision on a new order: approve, or hold with the reasons
-(headroom exceeded, invoices too long past due, risk class E, formal notice)."""
+(headroom exceeded, invoices too long past due, risk class E, formal notice).
+Days past due count from the oldest due date with something past due today by
+the due dates in force: a payment plan's installments while it holds (SPEC)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from o2c.api.params import AccountCode
 from o2c.api.problems import Problem, field_error, violation_problem
@@ -16,7 +17,8 @@ from o2c.api.render import amount
 from o2c.api.schemas import Amount
 from o2c.domain.errors import Invalid
 from o2c.domain.money import check_amount
-from o2c.projections import queries, schema
+from o2c.projections import queries
+from o2c.projections.overdue_today import NOTHING, overdue_by_account
 from o2c.projections.units import from_units
 
 router = views_router()
@@ -36,10 +38,7 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
     on = today(request)
     async with request.app.state.views.connect() as conn:
         row = await account_or_404(conn, check.account)
-        i = schema.invoices.c
-        oldest_due = await conn.scalar(
-            select(i.due_date).where(i.account == check.account, i.open_balance > 0).order_by(i.due_date).limit(1)
-        )
+        overdue, _ = await overdue_by_account(conn, on, check.account)
         collection = await queries.collection_row(conn, check.account)
     currency = row.currency
     try:  # an order is in the account's currency, at most its minor unit: "100.5" is no yen amount
@@ -51,7 +50,8 @@ async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
     reasons = []
     if ordered > headroom:
         reasons.append("headroom_exceeded")
-    if oldest_due is not None and (on - oldest_due).days > settings.hold_days_past_due:
+    oldest_past_due = overdue.get(check.account, NOTHING).since
+    if oldest_past_due is not None and (on - oldest_past_due).days > settings.hold_days_past_due:
         reasons.append(f"past_due_over_{settings.hold_days_past_due}_days")
     if risk_body(row, collection)["class"] == "E":
         reasons.append("risk_class_E")

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from o2c.api.keyset import decode_keys, encode_keys
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
-from o2c.api.problems import Problem, field_error
-from o2c.api.read_views import today, views_router
-from o2c.api.render import amount, json_response, percent
+from o2c.api.problems import invalid
+from o2c.api.read_views import headline_figures, today, views_router
+from o2c.api.render import amount, json_response
 from o2c.api.reporting import reporting_currency as reporting_currency_of
 from o2c.api.spreadsheet import csv_response
 from o2c.domain.money import ZERO
@@ -135,42 +135,30 @@ def _classes(risk_class: str | None) -> tuple[str, ...]:
         return ()
     classes = tuple(risk_class.split(","))
     if not set(classes) <= set(RISK_CLASSES):
-        raise _invalid("risk_class", f"must be classes among {', '.join(RISK_CLASSES)}, comma-separated")
+        raise invalid("risk_class", f"must be classes among {', '.join(RISK_CLASSES)}, comma-separated")
     return classes
 
 
 def _scenario(name: str | None, scenarios: Scenarios) -> str | None:
     if name is not None and name not in scenarios.names:
-        raise _invalid("scenario", f"no scenario named {name!r}")
+        raise invalid("scenario", f"no scenario named {name!r}")
     return name
 
 
-def _invalid(field: str, detail: str) -> Problem:
-    return Problem(422, "validation", f"{field} {detail}", [field_error(field, detail)])
-
-
 def _row(r: Any, overdue: Overdue, on: date) -> dict[str, Any]:
-    kept_in = r.currency
-    limit, exposure = from_units(r.credit_limit), from_units(r.exposure)
-    return {
-        "account": r.account,
-        "name": r.name,
-        "currency": kept_in,
-        "credit_limit": amount(limit, kept_in),
-        "outstanding": amount(from_units(r.outstanding), kept_in),
-        "overdue": amount(from_units(overdue.units), kept_in),
-        "exposure": amount(exposure, kept_in),
-        "headroom": amount(limit - exposure, kept_in),
-        "utilization": percent(exposure / limit if limit else None),
+    figures = {
+        **headline_figures(r),
+        "overdue": amount(from_units(overdue.units), r.currency),
         # Of its oldest item past due; 0: nothing is (an item past due is so by a day at least).
         "oldest_days_past_due": (on - overdue.since).days if overdue.since else 0,
         "risk_class": r.class_in_force,
         "risk_points": r.points,
         "scenario": r.scenario or None,
         "open_disputes": r.open_disputes,
-        "disputed": amount(from_units(r.disputed), kept_in),
+        "disputed": amount(from_units(r.disputed), r.currency),
         "parked": bool(r.is_parked),
     }
+    return {name: figures[name] for name in COLUMNS}
 
 
 def _cell(value: Any) -> Any:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
-from o2c.api.read_views import account_or_404, today, views_router
+from o2c.api.read_views import account_or_404, headline_figures, today, views_router
 from o2c.api.render import amount, json_response, one_decimal, percent
 from o2c.domain.money import ZERO
 from o2c.domain.receivables import Dso, ReceivablesPosition, combined, dso
@@ -21,6 +21,8 @@ from o2c.projections.units import from_units
 
 router = views_router()
 NOTHING_OWED = ReceivablesPosition(ZERO, ZERO, ZERO, {})  # a currency no account of the answer has lines in
+EXPOSURE_COLUMNS = ("account", "name", "currency", "exposure", "credit_limit", "headroom", "utilization", "outstanding",
+                    "uninvoiced", "unapplied_cash", "converted_exposure")  # fmt: skip
 
 
 @router.get("/v1/exposure")
@@ -59,22 +61,14 @@ def _converted_exposure(r: Any, currencies: Currencies) -> Decimal:
 
 
 def _exposure_row(r: Any, currencies: Currencies) -> dict[str, Any]:
-    kept_in = r.currency
-    limit, exp = from_units(r.credit_limit), from_units(r.exposure)
-    return {
-        "account": r.account,
-        "name": r.name,
-        "currency": kept_in,
-        "exposure": amount(exp, kept_in),
-        "credit_limit": amount(limit, kept_in),
-        "headroom": amount(limit - exp, kept_in),
-        "utilization": percent(exp / limit if limit else None),
-        "outstanding": amount(from_units(r.outstanding), kept_in),
-        "uninvoiced": amount(from_units(r.uninvoiced), kept_in),
-        "unapplied_cash": amount(from_units(r.unapplied_cash), kept_in),
+    figures = {
+        **headline_figures(r),
+        "uninvoiced": amount(from_units(r.uninvoiced), r.currency),
+        "unapplied_cash": amount(from_units(r.unapplied_cash), r.currency),
         # In the reporting currency (the answer's `currency`), when one applies.
-        "converted_exposure": currencies.rendered(currencies.converted(kept_in, exp)),
+        "converted_exposure": currencies.rendered(currencies.converted(r.currency, from_units(r.exposure))),
     }
+    return {name: figures[name] for name in EXPOSURE_COLUMNS}
 
 
 @router.get("/v1/dso")
