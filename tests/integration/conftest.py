@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from o2c.api.app import create_app
 from o2c.api.auth import Keyring
 from o2c.config import Settings
+from tests.integration.kafka_broker import fresh_topic, kafka_bootstrap  # noqa: F401 (fixtures)
 
 TOKENS = "erp=ingest,bi=read,auditor=read+audit,root=admin"
 ERP = {"Authorization": "Bearer erp"}
