@@ -8,7 +8,9 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from o2c.projections.projector import ReadModelProjection
 from tests.integration.conftest import BI, Service, invoice, opened, payment
+from tests.integration.portfolio_strategies import fresh_store
 
 
 def risk_when(service: Service, account: str, after: int, ready: Any) -> dict[str, Any]:
@@ -44,3 +46,16 @@ def test_the_score_shows_its_factors_and_a_downgrade_raises_an_alert(service: Se
     alerts = service.client.get("/v1/alerts", params={"account": "GOOD", "type": "rating_downgraded"},
                                 headers=BI).json()["alerts"]  # fmt: skip
     assert [(a["subject"], a["details"]["from"], a["details"]["to"]) for a in alerts] == [("risk_class", "A", "D")]
+
+
+def test_a_catch_up_reviews_each_account_once(database_url: str) -> None:
+    """The day's first review (every account) and the review of the accounts the
+    catch-up touched are one review each: an account is not scored twice a day."""
+    with fresh_store(database_url) as store:
+        store.record([opened("ONCE-1"), opened("ONCE-2"), invoice("O-1", "100.00", account="ONCE-1")])
+        projection = ReadModelProjection(store.ledger, store.engine, store.ledger.clock)
+        scored: list[str] = []
+        account_now = projection.review.account_now
+        projection.review.account_now = lambda code: scored.append(code) or account_now(code)
+        projection.run_until_caught_up()
+        assert sorted(scored) == ["ONCE-1", "ONCE-2"]

@@ -52,7 +52,7 @@ from o2c.projections.parking import (
 )
 from o2c.projections.risk_review import RiskReview
 from o2c.projections.rows import account_row, add_line, load_projected
-from o2c.projections.rules import settle_rules, track_rules
+from o2c.projections.rules import alert_rows, held_rules, settle_rules, track_rules
 from o2c.projections.settings import project_setting
 from o2c.projections.status import add_errors
 from o2c.projections.sweep import DailySweep, alert_states
@@ -226,14 +226,18 @@ class ReadModelProjection:
         the parked one: it is decided, and written now (raised and cleared, or cleared).
         Nothing would come back to it after the retry: the retry's batch holds only what
         the parked facts touch, and the sweep looks only at what is still open."""
+        # Each touched account's rows once, as its last fact left it (not at every fact).
+        for code, position in batch.positions.items():
+            batch.accounts[code] = account_row(batch.touched[code], position)
         for code, case_position in batch.cases.items():
             batch.collections[code] = case_row(batch.touched[code], case_position)
         conditions = batch_conditions(batch, now.date())
         if waiting:
             conditions = [c for c in conditions if c.ended_at is not None or c.account not in waiting]
-        known = alert_states(conn, conditions)
-        self.sweep.pending |= timed_alerts(batch, conditions, known, seen_until, now)
-        self.sweep.pending |= settle_rules(conn, batch, seen_until, waiting, now)
+        # One read of the timed alerts the batch may change: its conditions' and its rules'.
+        alerts = alert_rows(conn, {(c.account, c.type, c.subject) for c in conditions} | held_rules(batch))
+        self.sweep.pending |= timed_alerts(batch, conditions, alert_states(alerts), seen_until, now)
+        self.sweep.pending |= settle_rules(batch, alerts, seen_until, waiting, now)
         batch.write(conn)
 
     def _forget(self, batch: Batch | None = None, code: str | None = None) -> None:
@@ -311,7 +315,7 @@ class ReadModelProjection:
             batch.cases[code] = position
         event_alerts(event, projected, rating_before, batch)
         balance_alerts(projected, batch, event)
-        batch.accounts[code] = account_row(projected, position)
+        batch.positions[code] = position
         batch.touched[code] = projected
 
     def _account_now(self, code: str) -> CustomerAccount | None:

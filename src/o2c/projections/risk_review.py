@@ -68,8 +68,11 @@ class RiskReview:
             self._touched.update(dict.fromkeys(self.reviewed.resume(conn, position)))
 
     def enqueue_all(self) -> None:
+        """Queues every account for today's review, but those facts touched: their
+        review, still to come, is today's too (reviewed once, not twice)."""
         with self.engine.connect() as conn:
-            self._due.update(dict.fromkeys(conn.execute(select(schema.collections.c.account)).scalars()))
+            codes = conn.execute(select(schema.collections.c.account)).scalars()
+            self._due.update(dict.fromkeys(code for code in codes if code not in self._touched))
 
     @property
     def pending(self) -> int:
@@ -78,6 +81,8 @@ class RiskReview:
     def review_some(self, limit: int = 500) -> int:
         """Reviews up to `limit` accounts waiting, those facts touched first; returns how many."""
         touched = [self._touched.popitem(last=False)[0] for _ in range(min(limit, len(self._touched)))]
+        for code in touched:  # reviewed now: today's review is done (a fact touched it after enqueue_all)
+            self._due.pop(code, None)
         due = [self._due.popitem(last=False)[0] for _ in range(min(limit - len(touched), len(self._due)))]
         if not (touched or due or self.reviewed.spans):
             return 0

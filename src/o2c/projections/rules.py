@@ -74,19 +74,26 @@ def load_rules(conn: Connection, code: str) -> dict[tuple[str, str], Rule]:
     return {(r.type, r.subject): rule_of(r) for r in rows}
 
 
-def settle_rules(conn: Connection, batch: Batch, seen_until: datetime, waiting: Set[str], now: datetime) -> bool:
-    """The batch's rule changes worked out into its alerts, up to what the projection
-    has seen (for a parked account, up to its last fact projected: what time brings
-    after it waits with its parked facts); whether a change due by now was left to
-    the sweep."""
+def held_rules(batch: Batch) -> set[Key]:
+    """The batch's rules that held on some day: a rule that never held has no alert
+    to look up (a new promise, mostly)."""
+    return {key for key, rules in batch.rules.items() if any(rule.days for rule in rules)}
+
+
+def settle_rules(
+    batch: Batch, alerts: Mapping[Key, list[Row]], seen_until: datetime, waiting: Set[str], now: datetime
+) -> bool:
+    """The batch's rule changes worked out into its alerts (`alerts`: alert_rows of at
+    least its held rules), up to what the projection has seen (for a parked account,
+    up to its last fact projected: what time brings after it waits with its parked
+    facts); whether a change due by now was left to the sweep."""
     if not batch.rules:
         return False
     horizons: dict[str, datetime] = {}
     for (code, _, _), rules in batch.rules.items():
         horizons[code] = max(horizons.get(code, rules[-1].since), rules[-1].since) if code in waiting else seen_until
-    # A rule that never held has no alert to look up (a new promise, mostly).
-    held = [key for key, rules in batch.rules.items() if any(rule.days for rule in rules)]
-    changes, kept, upcoming = settle(batch.rules, alert_rows(conn, held) if held else {}, horizons)
+    rows = {key: alerts[key] for key in held_rules(batch) if key in alerts}
+    changes, kept, upcoming = settle(batch.rules, rows, horizons)
     batch.alerts += changes
     batch.timed.update(kept)
     return any(moment <= now for moment in upcoming)

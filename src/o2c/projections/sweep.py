@@ -4,25 +4,25 @@ the daily sweep that raises what time has brought with no fact recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from o2c.projections import schema
-from o2c.projections.alerting import TimedCondition, overdue_condition, timed_alerts, utc
+from o2c.projections.alerting import overdue_condition, timed_alerts, utc
 from o2c.projections.batch import Batch, write_alerts
-from o2c.projections.rules import alert_rows, sweep_rules
+from o2c.projections.rules import sweep_rules
+from o2c.projections.spells import Key, Row
 
 if TYPE_CHECKING:
     from o2c.projections.projector import ReadModelProjection
 
 
-def alert_states(conn: Connection, conditions: list[TimedCondition]) -> dict[tuple[str, str, str], bool]:
-    """(account, type, subject) -> whether its alert is open, for the conditions
-    given that have one. Read from the read model, not kept: another projector's
-    sweep may have raised it."""
-    found = alert_rows(conn, {(c.account, c.type, c.subject) for c in conditions})
+def alert_states(found: Mapping[Key, list[Row]]) -> dict[Key, bool]:
+    """(account, type, subject) -> whether its alert is open, from rules.alert_rows:
+    read from the read model, not kept, as another projector's sweep may have raised it."""
     return {key: any(cleared is None for _, cleared in rows) for key, rows in found.items()}
 
 
