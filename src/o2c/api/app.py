@@ -9,7 +9,7 @@ from typing import Literal
 
 from fastapi import FastAPI
 
-from o2c.api import problems
+from o2c.api import openapi, problems
 from o2c.api.agendas import Agendas
 from o2c.api.auth import Keyring
 from o2c.api.freshness import MarkStale
@@ -80,6 +80,8 @@ def create_app(
         summary="Order-to-cash and credit management ledger",
         description=LIMITS_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by openapi.install, with the assets of an installed package
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.keyring = keyring
@@ -90,6 +92,7 @@ def create_app(
     app.state.agendas = Agendas(settings.agenda_risk_weights)
     app.state.metrics = Metrics(ledger, read_model, runner)
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(MarkStale)  # views of parked accounts say so (X-O2C-Stale)
     app.add_middleware(RefuseControlCharacters)  # inside the guard: a bad token is 401 first
     # Token and body size are checked before any route reads the body (see guards).

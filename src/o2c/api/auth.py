@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -71,14 +70,20 @@ def authenticate(keyring: Keyring, authorization: str) -> frozenset[str]:
     return scopes
 
 
-def require(scope: str) -> Callable[[Request], frozenset[str]]:
+@dataclass(frozen=True)
+class RequiredScope:
     """A FastAPI dependency: 401 without a valid token, 403 without the scope.
-    (On /v1 the request guard has already answered 401 before reading the body.)"""
+    (On /v1 the request guard has already answered 401 before reading the body.)
+    The OpenAPI reads `scope` to state each operation's security (api/openapi.py)."""
 
-    def check(request: Request) -> frozenset[str]:
+    scope: str
+
+    def __call__(self, request: Request) -> frozenset[str]:
         scopes = authenticate(request.app.state.keyring, request.headers.get("authorization", ""))
-        if scope not in scopes and "admin" not in scopes:
-            raise Problem(403, "forbidden", f"this token lacks the '{scope}' scope")
+        if self.scope not in scopes and "admin" not in scopes:
+            raise Problem(403, "forbidden", f"this token lacks the '{self.scope}' scope")
         return scopes
 
-    return check
+
+def require(scope: str) -> RequiredScope:
+    return RequiredScope(scope)

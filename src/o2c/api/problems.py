@@ -94,71 +94,9 @@ def _location(loc: tuple[Any, ...]) -> str:
     return path
 
 
-# -- the OpenAPI tells what each operation answers when it refuses -------------------------------
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "pointer", "detail"],
-                "properties": {name: {"type": "string"} for name in ("field", "pointer", "detail")},
-            },
-        },
-    },
-}
-_PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
 def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Error answers an operation (or a router) declares beyond the common ones, e.g. 504."""
     return {status: {"description": _TITLES.get(status, "Error")} for status in statuses}
-
-
-def _refusals(path: str, method: str, operation: dict[str, Any]) -> set[int]:
-    """What any /v1 operation may answer: no token 401, no scope 403, an invalid
-    parameter 422; an unknown account or name 404; a body malformed 400 or too large 413."""
-    if not path.startswith("/v1/"):
-        return set()
-    refusals = {401, 403, 422}
-    named = any(p.get("in") == "path" or p.get("name") == "account" for p in operation.get("parameters", []))
-    if named or method in ("post", "put"):
-        refusals.add(404)
-    if method in ("post", "put"):
-        refusals |= {400, 413}
-    return refusals
-
-
-def documented(schema: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI with every refusal as problem+json, and the CSV that `format=csv` gives."""
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
-            for status in _refusals(path, method, operation):
-                responses.setdefault(str(status), {"description": _TITLES[status]})
-            for status, response in responses.items():
-                if status[0] in "45":
-                    response["content"] = _PROBLEM_CONTENT
-            # A second success (201 beside 200) has the body of the first.
-            body = next((r["content"] for code, r in responses.items() if code[0] == "2" and r.get("content")), None)
-            for status, response in responses.items():
-                if status[0] == "2" and body is not None:
-                    response.setdefault("content", body)
-            formats = [p for p in operation.get("parameters", []) if p.get("name") == "format"]
-            if formats and "csv" in str(formats[0].get("schema")) and "200" in responses:
-                responses["200"].setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        components.pop(unused, None)
-    components["Problem"] = PROBLEM_SCHEMA
-    return schema
 
 
 def _allowed(request: Request) -> str:
@@ -170,14 +108,7 @@ def _allowed(request: Request) -> str:
 
 
 def install(app: FastAPI) -> None:
-    plain_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = documented(plain_openapi())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    """Every error answered as problem details (the OpenAPI says so: api/openapi.py)."""
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> Response:

@@ -15,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, WithJsonSchema
 
+from o2c.api.fact_descriptions import FACT_DESCRIPTIONS, FIELD_DESCRIPTIONS
 from o2c.domain import limits
 from o2c.domain.errors import Invalid
 from o2c.domain.items import Allocation
@@ -58,9 +59,21 @@ def _checked(check: Callable[..., Any], **options: Any) -> AfterValidator:
     return AfterValidator(lambda value: _as_value_error(check, value, **options))
 
 
-Amount = Annotated[Decimal, BeforeValidator(_decimal_string)]
+# The OpenAPI states what the validators accept (a Decimal alone would show as number-or-string).
+_DECIMAL_TEXT = {"type": "string", "pattern": f"^{limits.DECIMAL_TEXT.pattern}$"}
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({**_DECIMAL_TEXT, "examples": ["1200.00"],
+                    "description": "a decimal string in the account's currency, at most its minor unit of decimals"}),
+]  # fmt: skip
 BusinessDate = Annotated[date, BeforeValidator(_iso_date)]
-Score = Annotated[Decimal, BeforeValidator(_score)]
+Score = Annotated[
+    Decimal,
+    BeforeValidator(_score),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": int(limits.MIN_SCORE), "maximum": int(limits.MAX_SCORE)},
+                              _DECIMAL_TEXT], "examples": ["72.5"]}),
+]  # fmt: skip
 # Ids and codes: 1 to 100 printable characters, no surrounding spaces.
 Id = Annotated[StrictStr, Field(min_length=1, max_length=limits.MAX_ID_LENGTH), _checked(limits.check_id)]
 # Short words (a channel, an outcome, an agency's rating): printable, bounded.
@@ -70,8 +83,17 @@ Text = Annotated[StrictStr, Field(max_length=limits.MAX_TEXT_LENGTH), _checked(l
 Currency = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]
 
 
+def _described(schema: dict[str, Any]) -> None:
+    """SPEC's words in the OpenAPI: what each fact does, what each field holds."""
+    if schema.get("title") in FACT_DESCRIPTIONS:
+        schema.setdefault("description", FACT_DESCRIPTIONS[schema["title"]])
+    for name, field in schema.get("properties", {}).items():
+        if name in FIELD_DESCRIPTIONS:
+            field.setdefault("description", FIELD_DESCRIPTIONS[name])
+
+
 class FactData(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_described)
     currency: Currency | None = None  # when the ERP states it, it must be the account's
 
     def typed(self) -> dict[str, Any]:
@@ -97,7 +119,7 @@ def _allocations(value: list[Any]) -> tuple[Any, ...]:
 
 
 class AllocationData(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_described)
     invoice_id: Id
     amount: Amount
 
@@ -183,7 +205,7 @@ InvoiceIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
 
 
 class InstallmentData(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_described)
     due_date: BusinessDate
     amount: Amount
 

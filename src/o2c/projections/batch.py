@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, update
 
 from o2c.projections import schema
 from o2c.projections.bulk import insert_rows, upsert_rows
@@ -22,7 +22,8 @@ class Batch:
     # Portfolio sums, per currency: amounts in different currencies never add up.
     receivables: defaultdict[tuple[str, date, date], int] = field(default_factory=lambda: defaultdict(int))
     balances: defaultdict[tuple[str, str, date], int] = field(default_factory=lambda: defaultdict(int))
-    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)  # account -> position of its last fact projected
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # built from `positions` once per batch
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("raise"|"clear", values), in order
     touched: dict[str, Any] = field(default_factory=dict)  # account -> as projected (alerting.Projected)
@@ -127,3 +128,26 @@ def write_alerts(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) ->
     if cleared:
         conn.execute(_CLEAR, cleared)
     insert_rows(conn, schema.alerts, inserted)
+    log_alert_changes(conn, changes)
+
+
+# PostgreSQL: the writing transaction's id, by which `o2c kafka-publish` reads the log in order.
+_TXID = literal_column("pg_current_xact_id()::text::bigint")
+
+
+def log_alert_changes(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Appends each raise and clear, in order, to rm_alert_changes (schema.alert_changes)."""
+    rows: list[dict[str, Any]] = []
+    for action, values in changes:
+        common = {"account": values["account"], "type": values["type"], "subject": values["subject"]}
+        if action == "raise":
+            alert = {"severity": values["severity"], "effective_date": values["effective_date"].isoformat(),
+                     "details": values["details"]}  # fmt: skip
+            rows.append({**common, "change": "raised", "at": values["raised_at"], "alert": alert})
+            if values["cleared_at"] is not None:  # a timed alert known to have ended already
+                rows.append({**common, "change": "cleared", "at": values["cleared_at"], "alert": {}})
+        else:
+            rows.append({**common, "change": "cleared", "at": values["at"], "alert": {}})
+    if rows:
+        log = insert(schema.alert_changes)
+        conn.execute(log.values(txid=_TXID) if conn.dialect.name == "postgresql" else log, rows)

@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa
 
 from o2c.domain.alerts import SEVERITY as SEVERITIES
 from o2c.projections import schema
+from o2c.projections.alerting import utc
 from o2c.projections.bulk import upsert_rows
 
 # Counts the retries (a row of rm_tracking, like the risk review's count): a projector
@@ -168,5 +169,5 @@ def summary_entry(row: Any) -> dict[str, Any]:
     at = row.parked_at
     return {
         "account": row.account, "first_position": row.position, "type": row.type, "event_id": row.event_id,
-        "error": row.error, "parked_at": at.isoformat() if at is not None else None, "facts": row.facts,
+        "error": row.error, "parked_at": utc(at).isoformat() if at is not None else None, "facts": row.facts,
     }  # fmt: skip

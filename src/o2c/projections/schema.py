@@ -272,6 +272,35 @@ projector = Table(
     Column("last_error_at", DateTime(timezone=True)),
 )
 
+# Every alert raised or cleared, in the order written (`o2c kafka-publish` follows it).
+# A log, not a view: `o2c rebuild` does not empty it (the replay appends the history again).
+# `txid` (PostgreSQL: the writing transaction's id) orders it without gaps a reader could
+# skip: `seq` values commit out of order when two transactions write alerts at once.
+alert_changes = Table(
+    "rm_alert_changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("txid", BigInteger),  # none on SQLite (one writer: `seq` is commit order)
+    Column("change", String(8), nullable=False),  # raised | cleared
+    Column("account", String(ID), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("subject", String(SUBJECT), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),  # raised_at, or cleared_at
+    Column("alert", JSON, nullable=False),  # severity, effective_date, details (a raise); {} for a clear
+    Index("rm_alert_changes_order", "txid", "seq"),
+)
+
+# What `o2c kafka-publish` has had acknowledged, per topic: the ledger's position, or the
+# count of alert changes with the last one's (txid, seq). Not the read model's: kept by a rebuild.
+kafka_published = Table(
+    "kafka_published",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("change_txid", BigInteger),
+    Column("change_seq", BigInteger),
+)
+
 VIEW_TABLES = (
     accounts,
     invoices,

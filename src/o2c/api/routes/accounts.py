@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from starlette.responses import Response
 
+from o2c.api.contract.views import AccountSummary, OpenItems
 from o2c.api.freshness import stale
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.problems import unknown_account
@@ -21,7 +22,7 @@ from o2c.projections.units import from_units
 router = views_router()
 
 
-@router.get("/v1/accounts/{account}")
+@router.get("/v1/accounts/{account}", responses={200: {"model": AccountSummary, "description": "its figures now"}})
 async def account_summary(request: Request, account: str) -> Response:
     async with request.app.state.views.connect() as conn:
         row = await queries.account_with_overdue(conn, account, today(request))
@@ -51,7 +52,11 @@ async def account_summary(request: Request, account: str) -> Response:
     })
 
 
-@router.get("/v1/accounts/{account}/open-items")
+@router.get(
+    "/v1/accounts/{account}/open-items",
+    response_model=None,  # documented only: the body is written as is
+    responses={200: {"model": OpenItems, "description": "a page of open invoices"}},
+)
 async def open_items(
     request: Request,
     account: str,

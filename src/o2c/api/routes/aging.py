@@ -13,6 +13,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
+from o2c.api.contract.views import AccountAging, PortfolioAging
 from o2c.api.params import ASCII_DIGITS, BUCKETS_PATTERN, BusinessDate, parse_buckets
 from o2c.api.portfolio_currencies import currency_filter, portfolio_currencies
 from o2c.api.problems import unknown_account
@@ -47,7 +48,7 @@ def aging_row(
     return rendered(aging_figures(labels, [buckets[b] for b in labels], unapplied, disputed), currency)
 
 
-@router.get("/v1/accounts/{account}/aging")
+@router.get("/v1/accounts/{account}/aging", responses={200: {"model": AccountAging, "description": "by bucket"}})
 async def account_aging(
     request: Request,
     account: str,
@@ -89,7 +90,11 @@ async def account_aging(
     })
 
 
-@router.get("/v1/aging", response_model=None)
+@router.get(
+    "/v1/aging",
+    response_model=None,
+    responses={200: {"model": PortfolioAging, "description": "a page of accounts, the whole portfolio's totals"}},
+)
 async def portfolio_aging(
     request: Request,
     as_of: BusinessDate | None = None,

@@ -17,6 +17,7 @@ from fastapi import Query, Request
 from pydantic import AfterValidator
 from sqlalchemy import select
 
+from o2c.api.contract.alerts import AlertList
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.portfolio_currencies import currency_filter
 from o2c.api.read_views import today, views_router
@@ -43,7 +44,8 @@ def _known_type(value: str | None) -> str | None:
 AlertType = Annotated[str | None, AfterValidator(_known_type), Query(description=f"one of {_TYPES}")]
 
 
-@router.get("/v1/alerts")
+@router.get("/v1/alerts", response_model=None,
+            responses={200: {"model": AlertList, "description": "alerts by id, a page at a time"}})  # fmt: skip
 async def list_alerts(
     request: Request,
     status: Literal["open", "cleared", "all"] = "open",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
+from o2c.api.contract.audit import AccountState, History
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.problems import Problem, field_error, unknown_account
 from o2c.api.render import amount, decode_cursor, encode_cursor, percent, plain
@@ -45,7 +46,11 @@ def customer_code(code: str) -> str:
     return code
 
 
-@router.get("/v1/accounts/{account}/history")
+@router.get(
+    "/v1/accounts/{account}/history",
+    response_model=None,  # documented only: the body is written as is
+    responses={200: {"model": History, "description": "a page of recorded facts"}},
+)
 async def history(
     request: Request,
     account: str,
@@ -140,7 +145,11 @@ def collections_state(account: CustomerAccount, as_of: date | None) -> dict[str,
     }
 
 
-@router.get("/v1/accounts/{account}/state")
+@router.get(
+    "/v1/accounts/{account}/state",
+    response_model=None,
+    responses={200: {"model": AccountState, "description": "the account as known at `known_at`"}},
+)
 async def state(
     request: Request,
     account: str,

@@ -15,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from o2c.api.auth import require
+from o2c.api.contract.collections import Agenda, RecordedScenario, ScenarioList
+from o2c.api.contract.collections import Scenario as ScenarioBody
 from o2c.api.freshness import wait_for_position
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
@@ -28,6 +30,7 @@ from o2c.domain.limits import MAX_ID_LENGTH
 from o2c.domain.scenarios import DEFAULT_SCENARIOS, MAX_OFFSET_DAYS, MAX_STEPS, RISK_CLASSES, Scenario, Step, Version
 from o2c.ledger.admin import define_scenario, stored_scenario
 from o2c.projections import schema
+from o2c.projections.alerting import utc  # SQLite gives moments back naive
 
 router = APIRouter()
 CSV_COLUMNS = ("date", "rank", "account", "name", "currency", "risk_class", "scenario", "priority", "invoice_id",
@@ -83,8 +86,14 @@ def _shipped_body(name: str) -> dict[str, Any]:
             "recorded_at": None, "shipped": True, "versions": []}  # fmt: skip
 
 
-@router.put("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))],
-            responses={201: {"description": "the scenario's first version"}, 200: {"description": "its next version"}})
+@router.put(
+    "/v1/collections/scenarios/{name}",
+    dependencies=[Depends(require("admin"))],
+    responses={
+        201: {"model": RecordedScenario, "description": "the scenario's first version"},
+        200: {"model": RecordedScenario, "description": "its next version"},
+    },
+)
 async def put_scenario(request: Request, name: str, body: ScenarioData) -> Response:
     steps = [Step(s.offset_days, s.channel, s.action) for s in body.steps]
     try:
@@ -98,7 +107,12 @@ async def put_scenario(request: Request, name: str, body: ScenarioData) -> Respo
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-@router.get("/v1/collections/scenarios/{name}", dependencies=[Depends(require("admin"))])
+@router.get(
+    "/v1/collections/scenarios/{name}",
+    dependencies=[Depends(require("admin"))],
+    response_model=None,
+    responses={200: {"model": ScenarioBody, "description": "its current version and every version"}},
+)
 async def get_scenario(request: Request, name: str) -> dict[str, Any]:
     scenario = await run_in_threadpool(stored_scenario, request.app.state.ledger, name)
     if scenario is not None:
@@ -109,14 +123,18 @@ async def get_scenario(request: Request, name: str) -> dict[str, Any]:
 
 
 # Listed from the read model (one scenario is read from the ledger): waits for X-O2C-After.
-@router.get("/v1/collections/scenarios", dependencies=[Depends(require("admin")), Depends(wait_for_position)],
-            responses=answers(504))
+@router.get(
+    "/v1/collections/scenarios",
+    dependencies=[Depends(require("admin")), Depends(wait_for_position)],
+    response_model=None,
+    responses={**answers(504), 200: {"model": ScenarioList, "description": "stored and shipped scenarios"}},
+)
 async def list_scenarios(request: Request) -> dict[str, Any]:
     async with request.app.state.views.connect() as conn:
         stored = {row.name: row for row in await conn.execute(select(schema.scenarios))}
     listed = [
         {"name": r.name, "version": r.version, "steps": r.steps, "risk_classes": r.risk_classes,
-         "recorded_at": r.recorded_at.isoformat(), "shipped": False}
+         "recorded_at": utc(r.recorded_at).isoformat(), "shipped": False}
         for r in stored.values()
     ] + [_shipped_body(name) for name in DEFAULT_SCENARIOS if name not in stored]  # fmt: skip
     return {"scenarios": sorted(listed, key=lambda s: s["name"])}
@@ -153,7 +171,7 @@ def _converted(currencies: Currencies, entry: AccountAgenda, value: Decimal) -> 
     "/v1/collections/agenda",
     dependencies=[Depends(require("read")), Depends(wait_for_position)],
     response_model=None,
-    responses=answers(504),
+    responses={**answers(504), 200: {"model": Agenda, "description": "the day's steps due, by priority"}},
 )
 async def collections_agenda(
     request: Request,

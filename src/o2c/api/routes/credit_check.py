@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 
+from o2c.api.contract.views import CreditDecision
 from o2c.api.params import AccountCode
 from o2c.api.problems import Problem, field_error, violation_problem
 from o2c.api.read_views import account_or_404, risk_body, today, views_router
@@ -30,7 +31,11 @@ class CreditCheck(BaseModel):
     amount: Amount
 
 
-@router.post("/v1/credit-check")
+@router.post(
+    "/v1/credit-check",
+    response_model=None,  # documented only: the body is written as is
+    responses={200: {"model": CreditDecision, "description": "approve, or hold with the reasons"}},
+)
 async def credit_check(request: Request, check: CreditCheck) -> dict[str, Any]:
     if check.amount <= 0:
         raise Problem(422, "validation", "amount must be positive", [field_error("amount", "must be positive")])

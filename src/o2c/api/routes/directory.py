@@ -13,6 +13,7 @@ from fastapi import Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
+from o2c.api.contract.views import Directory
 from o2c.api.keyset import decode_keys, encode_keys
 from o2c.api.params import ASCII_DIGITS
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
@@ -44,7 +45,11 @@ FIGURES = ["credit_limit", "outstanding", "overdue", "exposure", "headroom", "ut
 MAX_SEARCH = 500  # a name's length
 
 
-@router.get("/v1/accounts", response_model=None)
+@router.get(
+    "/v1/accounts",
+    response_model=None,
+    responses={200: {"model": Directory, "description": "a page of the directory"}},
+)
 async def account_directory(
     request: Request,
     q: Annotated[str | None, Query(max_length=MAX_SEARCH, description="code or name, any case or accent")] = None,

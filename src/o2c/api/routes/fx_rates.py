@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from o2c.api.auth import require
+from o2c.api.contract import rates as contract
 from o2c.api.freshness import wait_for_position
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.problems import Problem, answers, field_error, violation_problem
@@ -53,7 +54,10 @@ def _daily_body(daily: DailyRates) -> dict[str, Any]:
 @router.put(
     "/v1/fx-rates/{date}",
     dependencies=[Depends(require("admin"))],
-    responses={201: {"description": "the day's first document"}, 200: {"description": "a new version"}},
+    responses={
+        201: {"model": contract.RecordedRates, "description": "the day's first document"},
+        200: {"model": contract.RecordedRates, "description": "a new version"},
+    },
 )
 async def put_rates(request: Request, day: Annotated[BusinessDate, Path(alias="date")], body: RatesData) -> Response:
     try:
@@ -65,7 +69,15 @@ async def put_rates(request: Request, day: Annotated[BusinessDate, Path(alias="d
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-@router.get("/v1/fx-rates/{date}", dependencies=READ, responses=answers(504))
+@router.get(
+    "/v1/fx-rates/{date}",
+    dependencies=READ,
+    response_model=None,
+    responses={
+        200: {"model": contract.DailyRates, "description": "the day's document and its versions"},
+        **answers(504),
+    },
+)
 async def get_rates(request: Request, day: Annotated[BusinessDate, Path(alias="date")]) -> dict[str, Any]:
     daily = await run_in_threadpool(stored_rates, request.app.state.ledger, day)
     if daily is None:
@@ -74,7 +86,12 @@ async def get_rates(request: Request, day: Annotated[BusinessDate, Path(alias="d
     return _daily_body(daily)
 
 
-@router.get("/v1/fx-rates", dependencies=READ, responses=answers(504))
+@router.get(
+    "/v1/fx-rates",
+    dependencies=READ,
+    response_model=None,
+    responses={200: {"model": contract.RatesList, "description": "documents, newest first"}, **answers(504)},
+)
 async def list_rates(
     request: Request,
     as_of: BusinessDate | None = None,

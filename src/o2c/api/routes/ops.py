@@ -16,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
+from o2c.api.contract.operations import Health
+from o2c.projections.alerting import utc  # SQLite gives moments back naive
 from o2c.projections.status import status_query
 
 router = APIRouter()
@@ -63,7 +65,11 @@ async def projection_status(request: Request) -> tuple[Any, int]:
     return status, head or 0
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    response_model=None,
+    responses={200: {"model": Health, "description": "ok, or degraded with its reasons (still 200)"}},
+)
 async def health(request: Request) -> dict[str, Any]:
     """`ok`, or `degraded` with its reasons (no account codes or errors: no token needed here)."""
     status, head = await projection_status(request)
@@ -77,7 +83,7 @@ async def health(request: Request) -> dict[str, Any]:
                         "detail": "the read model is behind the ledger"})  # fmt: skip
     if status.failing:
         at = status.last_error_at
-        reasons.append({"reason": "failing", "since": at.isoformat() if at else None,
+        reasons.append({"reason": "failing", "since": utc(at).isoformat() if at else None,
                         "detail": "the projection retries a batch that failed: see its log"})  # fmt: skip
     return {"status": "degraded", "reasons": reasons} if reasons else {"status": "ok"}
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from o2c.api.auth import require
+from o2c.api.contract.collections import Penalties
 from o2c.api.freshness import wait_for_position
 from o2c.api.params import BusinessDate
 from o2c.api.problems import answers, unknown_account
@@ -67,7 +68,11 @@ def invoice_entry(p: InvoicePenalty, currency: str) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/accounts/{account}/penalties")
+@router.get(
+    "/v1/accounts/{account}/penalties",
+    response_model=None,
+    responses={200: {"model": Penalties, "description": "indemnity and interest of each late invoice"}},
+)
 async def penalties(request: Request, account: str, as_of: BusinessDate | None = None) -> dict[str, Any]:
     ledger: Ledger = request.app.state.ledger
     terms: PenaltyTerms = request.app.state.settings.penalty_terms

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query, Request
 from starlette.responses import Response
 
+from o2c.api.contract import views as contract
 from o2c.api.params import ASCII_DIGITS, BusinessDate
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
 from o2c.api.read_views import account_or_404, headline_figures, today, views_router
@@ -25,7 +26,7 @@ EXPOSURE_COLUMNS = ("account", "name", "currency", "exposure", "credit_limit", "
                     "uninvoiced", "unapplied_cash", "converted_exposure")  # fmt: skip
 
 
-@router.get("/v1/exposure")
+@router.get("/v1/exposure", responses={200: {"model": contract.Exposure, "description": "the largest exposures"}})
 async def exposure(
     request: Request,
     top: Annotated[int, Query(ge=1, le=1000), ASCII_DIGITS] = 20,
@@ -71,7 +72,7 @@ def _exposure_row(r: Any, currencies: Currencies) -> dict[str, Any]:
     return {name: figures[name] for name in EXPOSURE_COLUMNS}
 
 
-@router.get("/v1/dso")
+@router.get("/v1/dso", responses={200: {"model": contract.Dso, "description": "days sales outstanding"}})
 async def days_sales_outstanding(
     request: Request,
     as_of: BusinessDate | None = None,

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from o2c.api import monthly_figures as shown
 from o2c.api.auth import require
+from o2c.api.contract.reports import MonthlyReport, RecordedBudget
 from o2c.api.freshness import wait_for_position
 from o2c.api.monthly_csv import report_csv
 from o2c.api.params import ASCII_DIGITS
@@ -39,7 +40,9 @@ def _month(text: str) -> tuple[date, date]:
 
 
 @router.get("/v1/reports/monthly", dependencies=[Depends(require("read")), Depends(wait_for_position)],
-            response_model=None, responses=answers(504))  # fmt: skip
+            response_model=None,
+            responses={**answers(504), 200: {"model": MonthlyReport, "description": "the month's figures"}},
+            )  # fmt: skip
 async def monthly_report(
     request: Request,
     month: Annotated[str, Query(pattern=MONTH_PATTERN)],
@@ -102,7 +105,12 @@ async def _months(
     return out
 
 
-@router.put("/v1/reports/budget/{month}", dependencies=[Depends(require("admin"))])
+@router.put(
+    "/v1/reports/budget/{month}",
+    dependencies=[Depends(require("admin"))],
+    response_model=None,
+    responses={200: {"model": RecordedBudget, "description": "the month's budget as recorded"}},
+)
 async def put_budget(
     request: Request,
     month: Annotated[str, Path(pattern=MONTH_PATTERN)],

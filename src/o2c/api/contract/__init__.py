@@ -1,0 +1,1 @@
+"""The response bodies the OpenAPI documents: pydantic models, for the document only."""
