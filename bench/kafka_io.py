@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import threading
 import time
 import uuid
@@ -132,6 +133,8 @@ def main() -> None:
     print(f"  publish o2c kafka-publish, acks=all:              {published:7,.0f} facts/s")
     verdict = "PASS" if by_kafka >= by_rest else "FAIL"
     print(f"  {verdict}: Kafka ingest >= REST ingest; measured {by_kafka / by_rest:.2f} of REST")
+    if verdict == "FAIL":
+        sys.exit(1)
 
 
 if __name__ == "__main__":

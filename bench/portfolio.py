@@ -40,7 +40,7 @@ from bench.on_the_fly import on_the_fly_totals
 from o2c.api.envelopes import parse_body
 from o2c.config import eventstore_env
 from o2c.ledger.application import Ledger
-from o2c.projections.database import migrate, sync_engine
+from o2c.projections.database import migrate, sync_engine, tidy
 from o2c.projections.projector import ReadModelProjection
 
 BATCH = 500  # envelopes per Ledger.record, as an ERP posts them
@@ -188,6 +188,7 @@ def load(url: str, shape: Shape, profile: bool) -> list[Result]:
         projected, elapsed = catch_up(projection, profile)
         catch_up_rate = projected / elapsed
         print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s", flush=True)
+        tidy(projection.engine)  # as `o2c rebuild` leaves a replayed read model
         projection.engine.dispose()
         analyze(url)
     finally:

@@ -260,15 +260,28 @@ def test_five_kills_while_a_producer_sends_record_every_fact_once_and_dead_lette
     ledger_url: str, names: Names, workers: list[subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     messages = stream(FACTS, every=97)
-    producer, placed = sending(names, messages, pause=0.3)
+    # The producer sends a sixth of the stream per worker's life, the next once that worker is
+    # killed: each worker has facts still coming to record, however fast or slow the machine.
+    size = -(-len(messages) // 6)
+    gates, placed = [threading.Event() for _ in range(6)], []
+
+    def send_in_sixths() -> None:
+        for k, gate in enumerate(gates):
+            gate.wait(120)
+            placed.extend(produce(names.bootstrap, names.topic, messages[k * size:(k + 1) * size], pause=0.3))
+
+    producer = threading.Thread(target=send_in_sixths)
+    producer.start()
+    gates[0].set()
     log = tmp_path / "ingest.log"
-    for _ in range(5):
+    for k in range(5):
         before = len(ledger_event_ids(ledger_url))
         workers.append(worker := names.worker(ledger_url, log))
-        wait_for(lambda: len(ledger_event_ids(ledger_url)) > before, 30, f"a worker to record past {before}")  # noqa: B023
+        wait_for(lambda: len(ledger_event_ids(ledger_url)) > before, 60, f"a worker to record past {before}")  # noqa: B023
         time.sleep(random.uniform(0, 0.3))  # somewhere in a batch, or between two
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+        gates[k + 1].set()
     workers.append(last := names.worker(ledger_url, log))
     producer.join()
     wait_for(lambda: len(ledger_event_ids(ledger_url)) == len(FACTS), 60, "every fact recorded")

@@ -17,12 +17,12 @@ PLAN = envelope("pl-1", "PaymentPlanAgreed", "C-1", plan_id="PL-1", invoice_ids=
 
 
 def migrated_again(store: Store) -> dict[str, list[tuple[object, ...]]]:
-    """Back to 0008 and up again to 0009, as an upgrade of a read model kept before it."""
+    """Back to 0008 and up again to the head, as an upgrade of a read model kept before 0009."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", store.url)
     command.downgrade(config, "0008")
-    command.upgrade(config, "0009")
+    command.upgrade(config, "head")
     return tables(store.engine)
 
 

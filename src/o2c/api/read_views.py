@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,9 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from o2c.api.auth import require
 from o2c.api.freshness import wait_for_position
 from o2c.api.problems import answers, unknown_account
-from o2c.api.render import amount, percent
+from o2c.api.render import percent, units_amount
 from o2c.projections import queries
-from o2c.projections.units import from_units
 
 
 def views_router() -> APIRouter:
@@ -37,17 +37,16 @@ def headline_figures(row: Any) -> dict[str, Any]:
     """An account row's code, name, currency and headline figures, at its currency's
     minor unit: headroom is the limit less the exposure, utilization the exposure over
     the limit (null without one). Each answer lists them in its own order."""
-    kept_in = row.currency
-    limit, exposure = from_units(row.credit_limit), from_units(row.exposure)
+    kept_in, limit, exposure = row.currency, int(row.credit_limit), int(row.exposure)
     return {
         "account": row.account,
         "name": row.name,
         "currency": kept_in,
-        "credit_limit": amount(limit, kept_in),
-        "outstanding": amount(from_units(row.outstanding), kept_in),
-        "exposure": amount(exposure, kept_in),
-        "headroom": amount(limit - exposure, kept_in),
-        "utilization": percent(exposure / limit if limit else None),
+        "credit_limit": units_amount(limit, kept_in),
+        "outstanding": units_amount(row.outstanding, kept_in),
+        "exposure": units_amount(exposure, kept_in),
+        "headroom": units_amount(limit - exposure, kept_in),
+        "utilization": percent(Decimal(exposure) / Decimal(limit) if limit else None),
     }
 
 

@@ -139,11 +139,14 @@ def reset(engine: Engine) -> None:
 
 
 def tidy(engine: Engine) -> None:
-    """After a bulk replay (PostgreSQL): VACUUM ANALYZE the read model. Without it the
-    views run on the empty tables' statistics and, with no visibility map, the covering
-    indexes cannot answer alone until autovacuum comes by: measured after a rebuild of
-    1,000,000 facts, one account's aging p99 24 ms instead of 3 ms, a 500-row aging page
-    159 ms instead of 32."""
+    """After a bulk replay (PostgreSQL): REINDEX and VACUUM ANALYZE the read model. Without
+    it the views run on the empty tables' statistics and, with no visibility map, the
+    covering indexes cannot answer alone until autovacuum comes by: measured after a
+    rebuild of 1,000,000 facts, one account's aging p99 24 ms instead of 3 ms, a 500-row
+    aging page 159 ms instead of 32. A replay rewrites each account's rows once per batch
+    that touches it, and a vacuum leaves the indexes at the size that churn gave them:
+    the directory's index of the collection cases was 21 MB for 10,000 rows (0.5 MB
+    rebuilt), and the sort by risk points read it in 33 ms instead of 15."""
     from o2c.projections.schema import VIEW_TABLES, tracking
 
     if engine.dialect.name != "postgresql":
@@ -151,4 +154,5 @@ def tidy(engine: Engine) -> None:
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in (*VIEW_TABLES, tracking):
+            conn.exec_driver_sql(f"REINDEX TABLE {quote(table.name)}")
             conn.exec_driver_sql(f"VACUUM ANALYZE {quote(table.name)}")

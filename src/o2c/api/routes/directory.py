@@ -19,7 +19,7 @@ from o2c.api.params import ASCII_DIGITS
 from o2c.api.portfolio_currencies import Currencies, currency_filter, portfolio_currencies
 from o2c.api.problems import invalid
 from o2c.api.read_views import headline_figures, today, views_router
-from o2c.api.render import amount, json_response
+from o2c.api.render import amount, json_response, units_amount
 from o2c.api.reporting import reporting_currency as reporting_currency_of
 from o2c.api.spreadsheet import csv_response
 from o2c.domain.money import ZERO
@@ -153,14 +153,14 @@ def _scenario(name: str | None, scenarios: Scenarios) -> str | None:
 def _row(r: Any, overdue: Overdue, on: date) -> dict[str, Any]:
     figures = {
         **headline_figures(r),
-        "overdue": amount(from_units(overdue.units), r.currency),
+        "overdue": units_amount(overdue.units, r.currency),
         # Of its oldest item past due; 0: nothing is (an item past due is so by a day at least).
         "oldest_days_past_due": (on - overdue.since).days if overdue.since else 0,
         "risk_class": r.class_in_force,
         "risk_points": r.points,
         "scenario": r.scenario or None,
         "open_disputes": r.open_disputes,
-        "disputed": amount(from_units(r.disputed), r.currency),
+        "disputed": units_amount(r.disputed, r.currency),
         "parked": bool(r.is_parked),
     }
     return {name: figures[name] for name in COLUMNS}
