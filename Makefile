@@ -27,12 +27,12 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/o2c/domain
 
+BENCHES := ingest catchup portfolio directory kafka_io
+
+# Every benchmark runs even when one misses its target; make then fails, naming those that missed.
 bench: install  ## needs PostgreSQL at 127.0.0.1:5432 (O2C_BENCH_POSTGRES to change)
-	$(BIN)/python -m bench.ingest
-	$(BIN)/python -m bench.catchup
-	$(BIN)/python -m bench.portfolio
-	$(BIN)/python -m bench.directory
-	$(BIN)/python -m bench.kafka_io
+	@missed=""; for b in $(BENCHES); do $(BIN)/python -m bench.$$b || missed="$$missed $$b"; done; \
+	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) o2c.db o2c.db-wal o2c.db-shm .pytest_cache .hypothesis
