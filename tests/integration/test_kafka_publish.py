@@ -222,6 +222,12 @@ def _wait_started(process: Any, log: Path, timeout_s: float = 60) -> None:
     assert ready and process.stdout.readline().startswith(b"publishing"), log.read_text()
 
 
+def _wait_moved(probe: Publisher, topic: str, behind: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while probe.lag()[topic] == behind and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 def test_killed_and_restarted_it_publishes_every_position_in_order_per_account(
     store: tuple[Ledger, Engine], database_url: str, kafka_bootstrap: str, fresh_topic: str, tmp_path: Path
 ) -> None:
@@ -234,9 +240,10 @@ def test_killed_and_restarted_it_publishes_every_position_in_order_per_account(
     killed_behind = []
     for round_ in range(3):
         record_round(ledger, round_, invoices=25 if round_ else 80)  # facts arrive between the crashes
-        process = _start(database_url, kafka_bootstrap, topics, log)
+        behind = probe.lag()[facts_topic]
+        process = _start(database_url, kafka_bootstrap, topics, log, "--batch", str(random.randint(1, 3)))
         _wait_started(process, log)
-        time.sleep(random.uniform(0.05, 0.4))
+        _wait_moved(probe, facts_topic, behind)  # killed at its first stored batch: mid-stream on any machine
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         killed_behind.append(probe.lag()[facts_topic])
