@@ -106,4 +106,3 @@ def collections_latencies(
         Timed(f"monthly report ({len(months)} months, twice)", report, REPORT_P99_MS),
         Timed("monthly report as CSV", report_csv, REPORT_P99_MS),
     ]
-

@@ -16,7 +16,6 @@ with the in-process projection on (as served) and, for information, off.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import orjson
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from bench._support import AUTH, percentile, served, throwaway_database
+from bench._support import AUTH, cpu_seconds, percentile, served, throwaway_database
 from bench.generate import Shape, batches, portfolio
 from o2c.ledger.application import Ledger
 
@@ -57,16 +56,6 @@ class Ingestion:
                 f"server {self.server_cpu_s / self.events * 1e6:.0f} us CPU/event")  # fmt: skip
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _lag(client: httpx.Client) -> int:
     text = client.get("/metrics").text
     found = re.search(r"^o2c_projection_lag_events (\S+)$", text, re.MULTILINE)
@@ -80,14 +69,14 @@ def ingest(database_url: str, bodies: list[bytes], events: int, *, project_in_pr
         httpx.Client(base_url=base, headers={**AUTH, "Content-Type": "application/json"}, timeout=120) as client,
     ):
         batch_ms = []
-        cpu_before, started = _cpu_seconds(server.pid), time.perf_counter()
+        cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
         for number, body in enumerate(bodies):
             sent = time.perf_counter()
             response = client.post("/v1/events", content=body)
             batch_ms.append((time.perf_counter() - sent) * 1000)
             if response.status_code != 201:
                 raise SystemExit(f"batch {number}: {response.status_code} {response.text[:500]}")
-        result = Ingestion(events, time.perf_counter() - started, batch_ms, _cpu_seconds(server.pid) - cpu_before)
+        result = Ingestion(events, time.perf_counter() - started, batch_ms, cpu_seconds(server.pid) - cpu_before)
         if project_in_process:
             # For information: how far the read model was behind, and how long it took to catch up.
             result.lag_at_end = _lag(client)

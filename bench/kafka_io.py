@@ -1,10 +1,11 @@
 """Kafka benchmark (issue 10 §5), on PostgreSQL, against tansu started here (or the
 cluster O2C_KAFKA_BOOTSTRAP names):
 
-- ingest: facts/s recorded through the ledger by the `o2c kafka-ingest` worker from a
-  topic filled beforehand (bench.generate's portfolio, one envelope per message, keyed
-  by account, 3 partitions), beside REST (`POST /v1/events`, batches of 500, served
-  without projection) on the same facts, each on a fresh database, in the same run.
+- ingest: facts/s recorded through the ledger by `o2c kafka-ingest` (a child process, as
+  deployed, as REST is served by `o2c serve`'s app in a child process) from a topic filled
+  beforehand (bench.generate's portfolio, one envelope per message, keyed by account, 3
+  partitions), beside REST (`POST /v1/events`, batches of 500, served without projection)
+  on the same facts, each on a fresh database, in the same run; and each one's CPU per fact.
   Target: Kafka ingest >= REST ingest.
 - publish: facts/s `o2c kafka-publish`'s publisher sends from the recorded log
   (acks=all, idempotent, acknowledged and stored per batch of 1,000).
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -25,11 +28,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from tests.integration.kafka_broker import tansu
 
-from bench._support import throwaway_database
+from bench._support import cpu_seconds, throwaway_database
 from bench.generate import Shape, batches, portfolio
 from bench.ingest import BATCH, ingest
 from o2c.adapters.kafka.publish import Publisher, make_producer
@@ -61,35 +64,33 @@ def fill_topic(bootstrap: str, topic: str, facts: list[dict[str, Any]]) -> None:
     producer.close()
 
 
-def kafka_ingest(database_url: str, bootstrap: str, topic: str, facts: int) -> float:
-    """Facts/s, from the first fact recorded to the last (the group's join is not counted)."""
-    from o2c.adapters.kafka.dead_letters import DeadLetters
-    from o2c.adapters.kafka.ingest import IngestSettings, IngestWorker
-    from o2c.adapters.kafka.ingest_metrics import IngestMetrics
-
-    settings = IngestSettings(topic=topic, dead_letter_topic=f"{topic}.dlq", group=topic, metrics_port=0)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=topic, enable_auto_commit=False,
-                             auto_offset_reset="earliest", max_poll_records=settings.batch_max,
-                             session_timeout_ms=6000, heartbeat_interval_ms=1000)  # fmt: skip
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def kafka_ingest(database_url: str, bootstrap: str, topic: str, facts: int) -> tuple[float, float]:
+    """`o2c kafka-ingest` in a child process, as deployed (and as REST is served): facts/s from
+    the first fact recorded to the last (the group's join is not counted), and the worker's
+    CPU µs per fact over the same span."""
+    env = {**os.environ, "O2C_DATABASE_URL": database_url, "O2C_KAFKA_BOOTSTRAP": bootstrap,
+           "O2C_KAFKA_INGEST_TOPIC": topic, "O2C_KAFKA_DLQ_TOPIC": f"{topic}.dlq", "O2C_KAFKA_GROUP": topic,
+           "O2C_KAFKA_METRICS_PORT": "0"}  # fmt: skip
+    migrate(database_url)  # the ledger's tables, so that the head can be read from the start
     ledger = Ledger(eventstore_env(database_url))
-    worker = IngestWorker(ledger, consumer, DeadLetters(producer, settings.dead_letter_topic), settings,
-                          IngestMetrics())  # fmt: skip
-    worker.subscribe()
-    first: tuple[float, int] | None = None
+    worker = subprocess.Popen([sys.executable, "-m", "o2c.cli", "kafka-ingest"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    first: tuple[float, int, float] | None = None
     deadline = time.monotonic() + _TIMEOUT_S
     try:
         while (head := ledger.recorder.max_notification_id() or 0) < facts and time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise SystemExit(f"kafka ingest: the worker stopped: {worker.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
             if first is None and head:
-                first = (time.perf_counter(), head)
-            worker.step()
+                first = (time.perf_counter(), head, cpu_seconds(worker.pid))
+            time.sleep(0.01)
         if head < facts or first is None:
             raise SystemExit(f"kafka ingest: {head:,} of {facts:,} facts recorded within {_TIMEOUT_S} s")
-        return (head - first[1]) / (time.perf_counter() - first[0])
+        seconds, cpu = time.perf_counter() - first[0], cpu_seconds(worker.pid) - first[2]
+        return (head - first[1]) / seconds, cpu / (head - first[1]) * 1e6
     finally:
-        worker.stop()
-        consumer.close(autocommit=False)
-        producer.close()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
         ledger.close()
 
 
@@ -124,13 +125,20 @@ def main() -> None:
         topic = f"bench-facts-{uuid.uuid4().hex[:8]}"
         fill_topic(bootstrap, topic, facts)
         with throwaway_database() as url:
-            by_kafka = kafka_ingest(url, bootstrap, topic, len(facts))
+            by_kafka, kafka_cpu_us = kafka_ingest(url, bootstrap, topic, len(facts))
             published = publish(url, bootstrap, len(facts))
     with throwaway_database() as url:
-        by_rest = ingest(url, [orjson.dumps({"events": b}) for b in posted], len(facts), project_in_process=False).rate
-    print(f"  ingest  Kafka (one worker, batches of up to 500): {by_kafka:7,.0f} facts/s")
-    print(f"          REST  (POST /v1/events, batches of 500):  {by_rest:7,.0f} facts/s")
-    print(f"  publish o2c kafka-publish, acks=all:              {published:7,.0f} facts/s")
+        rest = ingest(url, [orjson.dumps({"events": b}) for b in posted], len(facts), project_in_process=False)
+    by_rest, rest_cpu_us = rest.rate, rest.server_cpu_s / rest.events * 1e6
+    print(
+        f"  ingest  Kafka (o2c kafka-ingest, one worker, batches of up to 500): {by_kafka:7,.0f} facts/s, "
+        f"{kafka_cpu_us:.0f} µs CPU/fact"
+    )
+    print(
+        f"          REST  (o2c serve, POST /v1/events, batches of 500):         {by_rest:7,.0f} facts/s, "
+        f"{rest_cpu_us:.0f} µs CPU/fact"
+    )
+    print(f"  publish o2c kafka-publish, acks=all:                                {published:7,.0f} facts/s")
     verdict = "PASS" if by_kafka >= by_rest else "FAIL"
     print(f"  {verdict}: Kafka ingest >= REST ingest; measured {by_kafka / by_rest:.2f} of REST")
     if verdict == "FAIL":

@@ -214,6 +214,7 @@ def test_rest_and_kafka_ingestion_give_the_same_ledger_and_views(postgres_url: s
         deadline = time.monotonic() + 60
         while metrics.consumed._value.get() < len(messages) and time.monotonic() < deadline:
             worker.step()
+        worker.drain()  # the last batch may still be recording
         consumer.close(autocommit=False)
         producer.close()
         ledger.close()

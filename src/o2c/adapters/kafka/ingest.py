@@ -20,6 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -37,6 +38,7 @@ from o2c.ledger.envelope import Envelope, Outcome, Rejected
 
 log = logging.getLogger("o2c.kafka.ingest")
 IDLE_POLL_MS = 500  # how long an idle worker waits for messages before it looks at `stopping` again
+IN_FLIGHT_POLL_MS = 20
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -114,8 +116,33 @@ def record(ledger: Ledger, parsed: Sequence[Parsed]) -> tuple[list[Outcome], lis
     return outcomes, letters
 
 
+@dataclass
+class _Batch:
+    """Messages read together: those that parsed go to the ledger, the others are dead letters."""
+
+    messages: list[Any]
+    parsed: list[Parsed]
+    letters: list[DeadLetter]
+
+    @classmethod
+    def of(cls, messages: list[Any]) -> _Batch:
+        parsed: list[Parsed] = []
+        letters: list[DeadLetter] = []
+        for message in messages:
+            outcome = parse(message)
+            if isinstance(outcome, DeadLetter):
+                letters.append(outcome)
+            else:
+                parsed.append(outcome)
+        return cls(messages, parsed, letters)
+
+
 class IngestWorker:
-    """One consumer of the group: collects a batch, records it, dead-letters, commits."""
+    """One consumer of the group: collects a batch, records it, dead-letters, commits.
+
+    A batch is recorded on a thread of its own while the next one is fetched and parsed:
+    the ledger's waits on PostgreSQL overlap the consumer's reading. One batch at most is
+    in flight, and its offsets are committed only once it is recorded."""
 
     def __init__(
         self, ledger: Ledger, consumer: Any, dead_letters: DeadLetters, settings: IngestSettings, metrics: IngestMetrics
@@ -123,6 +150,8 @@ class IngestWorker:
         self.ledger, self.consumer, self.dead_letters = ledger, consumer, dead_letters
         self.settings, self.metrics = settings, metrics
         self.pending: list[Any] = []
+        self.in_flight: tuple[_Batch, Future[tuple[list[Outcome], list[DeadLetter]]]] | None = None
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-kafka-record")
         self.stopping = False
         self.failure: BaseException | None = None
 
@@ -130,10 +159,10 @@ class IngestWorker:
         self.consumer.subscribe([self.settings.topic], listener=_FlushOnRevoke(self))
 
     def run(self) -> None:
-        """Until `stopping`: then the batch in hand is recorded and committed."""
+        """Until `stopping`: then the batches in hand are recorded and committed."""
         while not self.stopping:
             self.step()
-        self.flush()
+        self.drain()
 
     def step(self) -> None:
         self.collect()
@@ -144,9 +173,11 @@ class IngestWorker:
     def collect(self) -> None:
         """Polls until the batch is full, or O2C_KAFKA_BATCH_MS after its first message, or idle."""
         deadline: float | None = None
+        # With a batch in flight, an idle topic is not waited on: the batch is settled sooner.
+        idle_ms = IN_FLIGHT_POLL_MS if self.in_flight else IDLE_POLL_MS
         while len(self.pending) < self.settings.batch_max and not self.stopping:
             if deadline is None:
-                timeout_ms = IDLE_POLL_MS
+                timeout_ms = idle_ms
             else:
                 timeout_ms = int((deadline - time.monotonic()) * 1000)
                 if timeout_ms <= 0:
@@ -159,32 +190,41 @@ class IngestWorker:
                 deadline = time.monotonic() + self.settings.batch_ms / 1000
             self.pending += messages
 
-    def flush(self) -> None:
+    def flush(self, in_rebalance: bool = False) -> None:
+        """Parses the messages in hand, settles the batch in flight, then sets this one recording."""
         messages, self.pending = self.pending, []
-        if messages:
+        batch = _Batch.of(messages) if messages else None
+        if batch:
             self.metrics.consumed.inc(len(messages))
-            parsed: list[Parsed] = []
-            letters: list[DeadLetter] = []
-            for message in messages:
-                outcome = parse(message)
-                if isinstance(outcome, DeadLetter):
-                    letters.append(outcome)
-                else:
-                    parsed.append(outcome)
-            outcomes, refused = self._record(parsed)
-            letters = sorted([*letters, *refused], key=lambda d: (d.message.partition, d.message.offset))
-            if letters:  # in their partitions' order, as their accounts sent them
-                self.dead_letters.send(letters)
-                for letter in letters:
-                    self.metrics.dead_lettered.labels(letter.kind).inc()
-                    m = letter.message
-                    log.warning("dead-lettered %s[%d]@%d: %s", m.topic, m.partition, m.offset, letter.problem.detail)
-            self._commit(messages)
-            recorded = sum(1 for o in outcomes if o.status == "recorded")
-            self.metrics.recorded.inc(recorded)
-            self.metrics.duplicates.inc(len(outcomes) - recorded)
-            self.metrics.batches.inc()
-        self._observe_lag()
+        self.settle(in_rebalance)
+        if batch:
+            self.in_flight = batch, self._recorder.submit(self._record, batch.parsed)
+        if not in_rebalance:
+            self._observe_lag()
+
+    def drain(self, in_rebalance: bool = False) -> None:
+        """Everything in hand recorded, dead-lettered and committed (a rebalance, a stop)."""
+        self.flush(in_rebalance)
+        self.settle(in_rebalance)
+
+    def settle(self, in_rebalance: bool = False) -> None:
+        """Waits for the batch in flight, then dead-letters its refusals and commits its offsets."""
+        if self.in_flight is None:
+            return
+        (batch, recording), self.in_flight = self.in_flight, None
+        outcomes, refused = recording.result()
+        letters = sorted([*batch.letters, *refused], key=lambda d: (d.message.partition, d.message.offset))
+        if letters:  # in their partitions' order, as their accounts sent them
+            self.dead_letters.send(letters)
+            for letter in letters:
+                self.metrics.dead_lettered.labels(letter.kind).inc()
+                m = letter.message
+                log.warning("dead-lettered %s[%d]@%d: %s", m.topic, m.partition, m.offset, letter.problem.detail)
+        self._commit(batch.messages, in_rebalance)
+        recorded = sum(1 for o in outcomes if o.status == "recorded")
+        self.metrics.recorded.inc(recorded)
+        self.metrics.duplicates.inc(len(outcomes) - recorded)
+        self.metrics.batches.inc()
 
     def _record(self, parsed: list[Parsed]) -> tuple[list[Outcome], list[DeadLetter]]:
         """Nothing is committed until this returns: retrying is safe, the receipts absorb what
@@ -199,12 +239,19 @@ class IngestWorker:
                 log.warning("%s; retrying the batch (attempt %d)", e, attempt)
                 time.sleep(min(0.1 * attempt, 5.0))
 
-    def _commit(self, messages: list[Any]) -> None:
+    def _commit(self, messages: list[Any], in_rebalance: bool) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
         for m in messages:
             tp = TopicPartition(m.topic, m.partition)
             if tp not in offsets or offsets[tp].offset <= m.offset:
                 offsets[tp] = OffsetAndMetadata(m.offset + 1, "", -1)
+        if in_rebalance:
+            # kafka-python 3 runs rebalance listeners on its IO thread, where a blocking commit
+            # is refused: the commit is sent ahead of the group's rejoin instead. Should it be
+            # refused (the generation moved on), the new owner re-reads what it covered and the
+            # receipts absorb it.
+            self.consumer.commit_async(offsets, callback=_log_refused_commit)
+            return
         try:
             self.consumer.commit(offsets)
         except CommitFailedError as e:
@@ -224,6 +271,11 @@ class IngestWorker:
         self.stopping = True
 
 
+def _log_refused_commit(offsets: Any, response: Any) -> None:
+    if isinstance(response, BaseException):
+        log.warning("offsets not committed at a rebalance, their new owner re-reads them: %s", response)
+
+
 class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     """Before a rebalance takes partitions away, the batch read from them is recorded and committed."""
 
@@ -232,7 +284,7 @@ class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def on_partitions_revoked(self, revoked: Any) -> None:
         try:
-            self.worker.flush()
+            self.worker.drain(in_rebalance=True)
         except BaseException as e:  # kafka-python would only log it: the worker raises it after the poll
             self.worker.failure = e
 
