@@ -32,7 +32,9 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from o2c.adapters.kafka.dead_letters import DeadLetter, DeadLetters
 from o2c.adapters.kafka.ingest_metrics import IngestMetrics
 from o2c.api.envelopes import parse_body
+from o2c.api.guards import too_large
 from o2c.api.problems import Problem, violation_problem
+from o2c.config import Settings
 from o2c.ledger.application import ConcurrentWriters, Ledger
 from o2c.ledger.envelope import Envelope, Outcome, Rejected
 
@@ -58,6 +60,7 @@ class IngestSettings:
     metrics_port: int = 9180
     session_timeout_ms: int = 10_000
     max_poll_interval_ms: int = 60_000
+    max_message_bytes: int = Settings.max_body_bytes  # REST's body limit, O2C_MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestSettings:
@@ -73,6 +76,7 @@ class IngestSettings:
             max_poll_interval_ms=_int_env(
                 env, "O2C_KAFKA_MAX_POLL_INTERVAL_MS", cls.max_poll_interval_ms, 1_000, 3_600_000
             ),
+            max_message_bytes=_int_env(env, "O2C_MAX_BODY_BYTES", cls.max_message_bytes, 1, 2**31),
         )
 
 
@@ -83,11 +87,13 @@ class Parsed:
     is_batch: bool
 
 
-def parse(message: Any) -> Parsed | DeadLetter:
+def parse(message: Any, max_bytes: int = Settings.max_body_bytes) -> Parsed | DeadLetter:
     """The message's envelopes, parsed and validated as REST's body is, or its dead letter."""
     try:
         if message.value is None:
             raise Problem(400, "malformed-json", "the message has no value (a tombstone is not a fact)")
+        if len(message.value) > max_bytes:
+            raise too_large(max_bytes)  # as REST answers such a body, before reading it
         envelopes, is_batch = parse_body(message.value)
     except Problem as problem:
         return DeadLetter(message, problem)
@@ -125,11 +131,11 @@ class _Batch:
     letters: list[DeadLetter]
 
     @classmethod
-    def of(cls, messages: list[Any]) -> _Batch:
+    def of(cls, messages: list[Any], max_bytes: int) -> _Batch:
         parsed: list[Parsed] = []
         letters: list[DeadLetter] = []
         for message in messages:
-            outcome = parse(message)
+            outcome = parse(message, max_bytes)
             if isinstance(outcome, DeadLetter):
                 letters.append(outcome)
             else:
@@ -193,7 +199,7 @@ class IngestWorker:
     def flush(self, in_rebalance: bool = False) -> None:
         """Parses the messages in hand, settles the batch in flight, then sets this one recording."""
         messages, self.pending = self.pending, []
-        batch = _Batch.of(messages) if messages else None
+        batch = _Batch.of(messages, self.settings.max_message_bytes) if messages else None
         if batch:
             self.metrics.consumed.inc(len(messages))
         self.settle(in_rebalance)
