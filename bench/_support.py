@@ -1,5 +1,6 @@
 """Shared bench helpers: a throw-away PostgreSQL database, the real app served
-by uvicorn in a child process, and percentiles."""
+by uvicorn in a child process, percentiles, and the table of results every
+bench prints (each figure beside its target, PASS/FAIL) and exits by."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -118,3 +120,55 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    figure: str
+    target: str
+    passed: bool | None  # None: for information, or skipped (nothing to measure)
+    skipped: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.skipped:
+            return "skip"
+        return "info" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def latency_result(name: str, spent: Sequence[float], p99_target: float | None, skip_reason: str = "") -> Result:
+    """p50 and p99 of `spent` (ms) against `p99 < target`; with no samples, skipped
+    for `skip_reason`, counted neither as a pass nor as a miss."""
+    target = "" if p99_target is None else f"p99 < {p99_target:g} ms"
+    if not spent:
+        return Result(name, f"skipped: {skip_reason or 'nothing to measure'}", target, None, skipped=True)
+    p50, p99 = percentile(spent, 50), percentile(spent, 99)
+    figure = f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  (n={len(spent)})"
+    return Result(name, figure, target, None if p99_target is None else p99 < p99_target)
+
+
+def print_table(results: Sequence[Result]) -> None:
+    width = max(len(r.name) for r in results)
+    figure_width = max(44, *(len(r.figure) for r in results))
+    print(f"\n{'measure':<{width}}  {'figure':<{figure_width}}  {'target':<22}  result")
+    for r in results:
+        print(f"{r.name:<{width}}  {r.figure:<{figure_width}}  {r.target:<22}  {r.verdict}")
+
+
+def missed(results: Sequence[Result]) -> list[Result]:
+    return [r for r in results if r.passed is False]
+
+
+def conclude(results: Sequence[Result], started: float | None = None) -> None:
+    """Prints the table (and the time since `started`, a perf_counter), then exits
+    non-zero if a target was missed: `make bench` names the bench."""
+    print_table(results)
+    if started is not None:
+        print(f"\n(bench took {time.perf_counter() - started:.0f}s)")
+    if failed := missed(results):
+        print(f"\n{len(failed)} target(s) missed: {', '.join(r.name.strip() for r in failed)}")
+        sys.exit(1)

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench._support import ADMIN_URL, throwaway_database
+from bench._support import ADMIN_URL, Result, conclude, throwaway_database
 from bench.generate import Shape
-from bench.portfolio import Result, analyze, ingest, print_table
+from bench.portfolio import analyze, ingest
 from o2c.config import eventstore_env
 from o2c.ledger.application import Ledger
 
@@ -171,10 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     shape = Shape(accounts=max(args.events // 100, 10), events=args.events)
-    results = run(shape, args.before, args.rounds)
-    print_table(results)
-    if any(r.passed is False for r in results):
-        sys.exit(1)
+    conclude(run(shape, args.before, args.rounds))
 
 
 if __name__ == "__main__":

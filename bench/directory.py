@@ -9,23 +9,24 @@ out). Target: p99 < 50 ms for every shape at 10,000 accounts / 1,000,000 facts o
 PostgreSQL; exits non-zero if one misses it.
 
 By default the portfolio of bench.portfolio is recorded and projected on a
-throw-away database (`--events`, `--accounts`, `--seed` as there); `--database
-URL` measures a database kept by `python -m bench.portfolio --keep` (the served
-app migrates its read model first) with no ingest or catch-up.
+throw-away database (`--events`, `--accounts`, `--seed` and their environment
+variables as there); `--database URL` measures a database kept by `python -m
+bench.portfolio --keep` (the served app migrates its read model first) with no
+ingest or catch-up, or records and projects the portfolio into it first if it
+holds no facts yet (`make bench` shares one database with bench.portfolio).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 
 import httpx
 
-from bench._support import AUTH, served, throwaway_database
+from bench._support import AUTH, Result, conclude, latency_result, served, throwaway_database
 from bench.generate import Shape
-from bench.portfolio import Result, check_still_projected, latency_result, load, print_table, timed_calls
+from bench.portfolio import check_still_projected, load, loaded, shape_arguments, shape_of, timed_calls
 
 PAGE_P99_MS = 50.0
 CALLS = 100  # per query shape
@@ -107,23 +108,19 @@ def measure(url: str, shape: Shape) -> list[Result]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.directory", description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--accounts", type=int)
-    parser.add_argument("--seed", type=int, default=Shape.seed)
-    parser.add_argument("--database", help="measure a database kept by `python -m bench.portfolio --keep`")
+    shape_arguments(parser)
+    parser.add_argument("--database", help="measure a database kept by `python -m bench.portfolio --keep`; "
+                        "an empty one gets the portfolio recorded and projected first")  # fmt: skip
     args = parser.parse_args(argv)
-    shape = Shape(accounts=args.accounts or max(args.events // 100, 10), events=args.events, seed=args.seed)
+    shape = shape_of(args)
     started = time.perf_counter()
     print(f"directory: {shape.accounts:,} accounts, ~{shape.events:,} facts, seed {shape.seed}", flush=True)
     if args.database:
-        results = measure(args.database, shape)
+        results = loaded(args.database, shape) + measure(args.database, shape)
     else:
         with throwaway_database() as url:
             results = load(url, shape, profile=False) + measure(url, shape)
-    print_table(results)
-    print(f"\n(bench took {time.perf_counter() - started:.0f}s)")
-    if any(r.passed is False for r in results if r.target.startswith("p99")):
-        sys.exit(1)
+    conclude(results, started)
 
 
 if __name__ == "__main__":

@@ -87,9 +87,7 @@ async def top_exposures(
     if currency is not None:
         ranked = ranked.where(A.currency == currency)
     listed = ranked.subquery()
-    rows = await conn.execute(
-        select(listed).where(listed.c.rank <= top).order_by(listed.c.currency, listed.c.rank)
-    )
+    rows = await conn.execute(select(listed).where(listed.c.rank <= top).order_by(listed.c.currency, listed.c.rank))
     out: defaultdict[str, list[Exposure]] = defaultdict(list)
     for r in rows:
         out[r.currency].append(

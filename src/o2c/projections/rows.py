@@ -67,9 +67,7 @@ def account_row(projected: Projected, position: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_projected(
-    ledger: Ledger, engine: Engine, clock: Callable[[], datetime], code: str, version: int
-) -> Projected:
+def load_projected(ledger: Ledger, engine: Engine, clock: Callable[[], datetime], code: str, version: int) -> Projected:
     """The account at `version` from the event store, and its alert state from the read model."""
     account = ledger.repository.get(code, version=version)
     assert isinstance(account, CustomerAccount)
@@ -97,4 +95,3 @@ def load_projected(
     if account.plans:
         projected.overlay = plan_schedules(account).overlay
     return projected
-
