@@ -134,12 +134,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             "COPY {0} (event_id, account, fingerprint, position) FROM STDIN (FORMAT BINARY)"
         ).format(receipts)
         self._events_table = _qualified(self.datastore.schema, self.events_table_name)
+        # The batch's ids go as a binary array (%b): psycopg writes a text array
+        # in Python, 1 µs an id, five times what the binary one takes.
         self._select_receipts = SQL(
-            "SELECT event_id, account, fingerprint, position FROM {0} WHERE event_id = ANY(%s)"
+            "SELECT event_id, account, fingerprint, position FROM {0} WHERE event_id = ANY(%b)"
         ).format(receipts)
         self._select_histories = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version"
         ).format(events)
         self._select_positioned = SQL(
             "SELECT notification_id, originator_version, topic, state FROM {0} "

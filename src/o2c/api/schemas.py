@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, WithJsonSchema
@@ -56,7 +57,8 @@ def _score(value: Any) -> Decimal:
 
 
 def _checked(check: Callable[..., Any], **options: Any) -> AfterValidator:
-    return AfterValidator(lambda value: _as_value_error(check, value, **options))
+    # A partial, not a lambda: one Python call less for every id and label of every fact.
+    return AfterValidator(partial(_as_value_error, check, **options))
 
 
 # The OpenAPI states what the validators accept (a Decimal alone would show as number-or-string).

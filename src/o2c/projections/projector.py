@@ -35,9 +35,17 @@ from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 from o2c.domain.schedules import plan_schedules
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
-from o2c.projections.alerting import Projected, balance_alerts, batch_conditions, event_alerts, timed_alerts
+from o2c.projections.alerting import (
+    Projected,
+    TimedCondition,
+    balance_alerts,
+    batch_conditions,
+    event_alerts,
+    timed_alerts,
+)
 from o2c.projections.batch import Batch
 from o2c.projections.bulk import insert_rows
+from o2c.projections.catch_up import OverlappedCatchUp
 from o2c.projections.collecting import case_row, track_commitments
 from o2c.projections.lines import lines_for, plan_lines, plan_moved
 from o2c.projections.parking import (
@@ -91,6 +99,8 @@ class ReadModelProjection:
         self._retries_known: int | None = None  # the retry count `_parked` was read at
         self._retries_seen: int | None = None  # the retry count read with the position
         self._resumed = False  # the risk review's queue, as the read model left it
+        # Called before an account is read back from the read model (catch_up.py: the batch in flight).
+        self.before_reading_rows: Callable[[], None] = lambda: None
 
     def position(self, conn: Connection | None = None) -> int:
         """Where the read model is; the retry count is read with it (see parking.RETRIES)."""
@@ -120,8 +130,9 @@ class ReadModelProjection:
 
     # -- processing ----------------------------------------------------------------
 
-    def run_once(self, limit: int = BATCH) -> int:
-        """Projects the next notifications, if any; returns how many."""
+    def start_round(self) -> tuple[int, int | None]:
+        """Where the read model is, and the retry count read with it; the parked accounts
+        and the risk review's queue as the read model left them."""
         read = self.position()
         retries = self._retries_seen
         if self._parked is None or retries != self._retries_known:
@@ -129,6 +140,11 @@ class ReadModelProjection:
         if not self._resumed:
             self.review.resume(read)
             self._resumed = True
+        return read, retries
+
+    def run_once(self, limit: int = BATCH) -> int:
+        """Projects the next notifications, if any; returns how many."""
+        read, retries = self.start_round()
         notifications = self.ledger.recorder.select_notifications(read + 1, limit)
         caught_up = len(notifications) < limit
         done = 0
@@ -226,6 +242,12 @@ class ReadModelProjection:
         the parked one: it is decided, and written now (raised and cleared, or cleared).
         Nothing would come back to it after the retry: the retry's batch holds only what
         the parked facts touch, and the sweep looks only at what is still open."""
+        conditions = self.prepare_batch(batch, now, waiting)
+        self.write_prepared(conn, batch, conditions, now, seen_until, waiting)
+
+    def prepare_batch(self, batch: Batch, now: datetime, waiting: Set[str] = frozenset()) -> list[TimedCondition]:
+        """What the batch's rows and timed conditions are, from the accounts as projected:
+        worked out before the next batch moves them on (catch_up.py writes meanwhile)."""
         # Each touched account's rows once, as its last fact left it (not at every fact).
         for code, position in batch.positions.items():
             batch.accounts[code] = account_row(batch.touched[code], position)
@@ -234,6 +256,17 @@ class ReadModelProjection:
         conditions = batch_conditions(batch, now.date())
         if waiting:
             conditions = [c for c in conditions if c.ended_at is not None or c.account not in waiting]
+        return conditions
+
+    def write_prepared(
+        self,
+        conn: Connection,
+        batch: Batch,
+        conditions: list[TimedCondition],
+        now: datetime,
+        seen_until: datetime,
+        waiting: Set[str] = frozenset(),
+    ) -> None:
         # One read of the timed alerts the batch may change: its conditions' and its rules'.
         alerts = alert_rows(conn, {(c.account, c.type, c.subject) for c in conditions} | held_rules(batch))
         self.sweep.pending |= timed_alerts(batch, conditions, alert_states(alerts), seen_until, now)
@@ -253,12 +286,17 @@ class ReadModelProjection:
         """Projects to the end of the log, then reviews every account its batches
         touched: a position reached is a risk reviewed (reviewed.py), so a view that
         waits for it after a rebuild or a catch-up does not wait for the reviews."""
-        total = 0
+        total = self.catch_up()
         while processed := self.run_once():
             total += processed
         while self.review.review_some():
             pass
         return total
+
+    def catch_up(self, max_batches: int | None = None) -> int:
+        """Full batches, each written while the next is projected (catch_up.py), until the
+        log's tail or anything unusual, which `run_once` then takes; returns how many events."""
+        return OverlappedCatchUp(self, BATCH).run(max_batches)
 
     def _advance(self, conn: Connection, read: int, new: int, retries: int | None = None) -> None:
         t = schema.tracking.c
@@ -349,6 +387,7 @@ class ReadModelProjection:
             return kept
         if version_before == 0:
             return None
+        self.before_reading_rows()
         projected = load_projected(self.ledger, self.engine, self.clock, code, version_before)
         self._keep(code, projected)
         return projected

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from o2c.projections.projector import ReadModelProjection, TrackingConflict
+from o2c.projections.projector import BATCH, ReadModelProjection, TrackingConflict
 from o2c.projections.status import record_failure, record_recovered
 
 log = logging.getLogger("o2c.projections")
 FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.05, 5.0
+CATCH_UP_BATCHES = 10
 
 
 class Following:
@@ -34,6 +35,8 @@ class Following:
         """(facts projected, seconds to wait before the next step if it failed)."""
         try:
             processed = self.projection.run_once()
+            if processed == BATCH:  # far behind: overlapped batches, a bounded run so that a stop is heard
+                processed += self.projection.catch_up(max_batches=CATCH_UP_BATCHES)
         except TrackingConflict:
             log.info("another projector moved the read model, or a retry ran: batch worked out again")
             return 0, 0.0
