@@ -49,7 +49,7 @@ class OverlappedCatchUp:
         """Full batches, overlapped, until the tail, the unusual or `max_batches`; returns the events committed."""
         p = self.projection
         read, retries = p.start_round()
-        p.before_reading_rows = self.settle  # a kept account read back must include the batch in flight
+        p.kept.before_reading_rows = self.settle  # a kept account read back must include the batch in flight
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-catch-up-writer") as writer:
                 batches = 0
@@ -75,7 +75,7 @@ class OverlappedCatchUp:
                 except BaseException as error:
                     self._abandon(error)
         finally:
-            p.before_reading_rows = _nothing
+            p.kept.before_reading_rows = _nothing
         return self.projected
 
     def settle(self) -> None:

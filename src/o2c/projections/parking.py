@@ -50,7 +50,7 @@ _TRANSIENT = (
 
 def is_transient(error: BaseException) -> bool:
     """The database's fault, not the fact's: retry the same batch, park nothing."""
-    from o2c.projections.projector import TrackingConflict
+    from o2c.projections.tracking import TrackingConflict
 
     return isinstance(error, (*_TRANSIENT, TrackingConflict)) or not isinstance(error, Exception)
 

@@ -17,39 +17,29 @@ tracking position; every other account goes on.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
 
 from o2c.domain.account import RESERVED_PREFIX, CustomerAccount
-from o2c.domain.alerts import Totals
-from o2c.domain.cases import LEAVE_THE_CASE
-from o2c.domain.collections import MOVE_COMMITMENTS
 from o2c.domain.fx_rates import FX_PREFIX
-from o2c.domain.money import ZERO
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
-from o2c.domain.schedules import plan_schedules
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
+from o2c.projections.account_facts import project_account_fact
 from o2c.projections.alerting import (
-    Projected,
     TimedCondition,
-    balance_alerts,
     batch_conditions,
-    event_alerts,
     timed_alerts,
 )
 from o2c.projections.batch import Batch
 from o2c.projections.bulk import insert_rows
 from o2c.projections.catch_up import OverlappedCatchUp
-from o2c.projections.collecting import case_row, track_commitments
-from o2c.projections.lines import lines_for, plan_lines, plan_moved
+from o2c.projections.collecting import case_row
+from o2c.projections.kept import KeptAccounts
 from o2c.projections.parking import (
-    RETRIES,
     Parking,
     Unprojectable,
     first_positions,
@@ -59,25 +49,16 @@ from o2c.projections.parking import (
     start_counting,
 )
 from o2c.projections.risk_review import RiskReview
-from o2c.projections.rows import account_row, add_line, load_projected
-from o2c.projections.rules import alert_rows, held_rules, settle_rules, track_rules
+from o2c.projections.rows import account_row
+from o2c.projections.rules import alert_rows, held_rules, settle_rules
 from o2c.projections.settings import project_setting
 from o2c.projections.status import add_errors
 from o2c.projections.sweep import DailySweep, alert_states
+from o2c.projections.tracking import VIEW, TrackingConflict, advance, read_position
 
-VIEW = "read_model"
+__all__ = ["BATCH", "VIEW", "ReadModelProjection", "TrackingConflict"]  # VIEW, TrackingConflict: tracking.py
+
 BATCH = 3000  # events per transaction: a catch-up of 60,000 ran at 4,800/s by 1,000, 6,000/s by 3,000 or 5,000
-KEPT_ACCOUNTS = 50_000
-_TOTAL = {
-    "receivable": "outstanding",
-    "uninvoiced": "uninvoiced",
-    "unapplied": "unapplied_cash",
-    "disputed": "disputed",
-}
-
-
-class TrackingConflict(Exception):
-    """Another projector moved the tracking position: this batch is void."""
 
 
 class ReadModelProjection:
@@ -91,7 +72,7 @@ class ReadModelProjection:
         self.ledger = ledger
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._kept: OrderedDict[str, Projected] = OrderedDict()
+        self.kept = KeptAccounts(ledger, engine, self.clock)
         self._settings: dict[str, Any] = {}  # scenarios and budgets: few, small
         self.sweep = DailySweep(self)
         self.review = RiskReview(engine, self._account_now, self.clock, risk_weights)
@@ -99,19 +80,14 @@ class ReadModelProjection:
         self._retries_known: int | None = None  # the retry count `_parked` was read at
         self._retries_seen: int | None = None  # the retry count read with the position
         self._resumed = False  # the risk review's queue, as the read model left it
-        # Called before an account is read back from the read model (catch_up.py: the batch in flight).
-        self.before_reading_rows: Callable[[], None] = lambda: None
 
     def position(self, conn: Connection | None = None) -> int:
         """Where the read model is; the retry count is read with it (see parking.RETRIES)."""
         if conn is None:
             with self.engine.connect() as c:
                 return self.position(c)
-        t = schema.tracking.c
-        rows = conn.execute(select(t.view, t.position).where(t.view.in_((VIEW, RETRIES))))
-        found = {r.view: r.position for r in rows}
-        self._retries_seen = found.get(RETRIES)
-        return int(found.get(VIEW) or 0)
+        position, self._retries_seen = read_position(conn)
+        return position
 
     @property
     def parked(self) -> dict[str, int]:
@@ -276,11 +252,7 @@ class ReadModelProjection:
     def _forget(self, batch: Batch | None = None, code: str | None = None) -> None:
         """After a failed batch: kept accounts may now be ahead of what was committed."""
         self._settings.clear()
-        if batch is None:
-            self._kept.clear()
-            return
-        for touched in (*batch.touched, code):
-            self._kept.pop(touched, None)  # type: ignore[arg-type]
+        self.kept.forget(None if batch is None else (*batch.touched, code))
 
     def run_until_caught_up(self) -> int:
         """Projects to the end of the log, then reviews every account its batches
@@ -299,65 +271,17 @@ class ReadModelProjection:
         return OverlappedCatchUp(self, BATCH).run(max_batches)
 
     def _advance(self, conn: Connection, read: int, new: int, retries: int | None = None) -> None:
-        t = schema.tracking.c
-        if read == 0 and conn.execute(select(t.view).where(t.view == VIEW)).first() is None:
-            try:
-                conn.execute(insert(schema.tracking).values(view=VIEW, position=new))
-            except IntegrityError as e:  # another projector's first batch won: no fact's fault
-                raise TrackingConflict(f"{VIEW} was started by another projector") from e
-            return
-        if retries is None:  # nothing was ever parked: the statement as before
-            moved = conn.execute(update(schema.tracking).where(t.view == VIEW, t.position == read).values(position=new))
-            if moved.rowcount != 1:
-                raise TrackingConflict(f"{VIEW} moved from {read} while this batch was projected")
-            return
-        # The position moves only if no retry ran meanwhile (both rows as read; one statement).
-        moved = conn.execute(
-            update(schema.tracking)
-            .where(((t.view == VIEW) & (t.position == read)) | ((t.view == RETRIES) & (t.position == retries)))
-            .values(position=case((t.view == VIEW, new), else_=t.position))
-        )
-        if moved.rowcount != 2:
-            raise TrackingConflict(f"{VIEW} moved from {read}, or a retry ran, while this batch was projected")
+        advance(conn, read, new, retries)
 
     def _project(self, event: Any, position: int, batch: Batch) -> None:
         code = event.originator_id
         if code.startswith(RESERVED_PREFIX):
             self._project_setting(event, batch)
             return
-        projected = self._projected(code, event.originator_version - 1)
-        rating_before = projected.account.rating if projected else None
-        account = event.mutate(projected.account if projected else None)
-        if projected is None:
-            projected = Projected(account, Totals(account.credit_limit, account.insured_limit, *(ZERO,) * 4))
-            self._keep(code, projected)
-        totals = projected.totals
-        totals.credit_limit, totals.insured_limit = account.credit_limit, account.insured_limit
-        at: datetime = event.timestamp
-        kind = type(event).__name__
-        if kind == "InvoiceIssued":
-            projected.recorded_at[event.invoice_id] = at
-        for line in lines_for(event, account):
-            add_line(batch, code, position, line, account, at)
-            if line.measure != "sales":
-                setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
-        schedules = plan_schedules(account) if plan_moved(event, account) else None
-        if schedules is not None:
-            for line in plan_lines(projected.overlay, schedules.overlay):  # nets to zero on each invoice
-                add_line(batch, code, position, line, account, at)
-            projected.overlay = schedules.overlay
-        if kind in MOVE_COMMITMENTS:
-            track_rules(projected, at, batch, schedules, track_commitments(projected, at, batch))
-        if kind not in LEAVE_THE_CASE:
-            # Written at the position of the last fact that changed it, however batched.
-            batch.cases[code] = position
-        event_alerts(event, projected, rating_before, batch)
-        balance_alerts(projected, batch, event)
-        batch.positions[code] = position
-        batch.touched[code] = projected
+        project_account_fact(self.kept, event, position, batch)
 
     def _account_now(self, code: str) -> CustomerAccount | None:
-        kept = self._kept.get(code)
+        kept = self.kept.get(code)
         if kept is not None:
             return kept.account
         account = self.ledger.repository.get(code)
@@ -372,22 +296,3 @@ class ReadModelProjection:
         if not code.startswith(FX_PREFIX):  # a day of rates rarely changes again; there is one per day
             self._settings[code] = aggregate
         project_setting(aggregate, event.timestamp, batch)
-
-    # -- accounts as projected ---------------------------------------------------------
-
-    def _keep(self, code: str, projected: Projected) -> None:
-        self._kept[code] = projected
-        while len(self._kept) > KEPT_ACCOUNTS:
-            self._kept.popitem(last=False)
-
-    def _projected(self, code: str, version_before: int) -> Projected | None:
-        kept = self._kept.get(code)
-        if kept is not None and kept.account.version == version_before:
-            self._kept.move_to_end(code)
-            return kept
-        if version_before == 0:
-            return None
-        self.before_reading_rows()
-        projected = load_projected(self.ledger, self.engine, self.clock, code, version_before)
-        self._keep(code, projected)
-        return projected
