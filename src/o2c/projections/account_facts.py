@@ -43,13 +43,13 @@ def project_account_fact(kept: KeptAccounts, event: Any, position: int, batch: B
     if kind == "InvoiceIssued":
         projected.recorded_at[event.invoice_id] = at
     for line in lines_for(event, account):
-        add_line(batch, code, position, line, account, at)
+        add_line(batch, code, position, line, projected, at)
         if line.measure != "sales":
             setattr(totals, _TOTAL[line.measure], getattr(totals, _TOTAL[line.measure]) + line.amount)
     schedules = plan_schedules(account) if plan_moved(event, account) else None
     if schedules is not None:
         for line in plan_lines(projected.overlay, schedules.overlay):  # nets to zero on each invoice
-            add_line(batch, code, position, line, account, at)
+            add_line(batch, code, position, line, projected, at)
         projected.overlay = schedules.overlay
     if kind in MOVE_COMMITMENTS:
         track_rules(projected, at, batch, schedules, track_commitments(projected, at, batch))

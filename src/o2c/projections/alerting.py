@@ -27,6 +27,9 @@ class Projected:
     totals: Totals
     open_alerts: set[tuple[str, str]] = field(default_factory=set)  # (type, subject or "")
     recorded_at: dict[str, datetime] = field(default_factory=dict)  # invoice -> when o2c recorded it
+    # invoice -> when o2c recorded the fact that left it with nothing to pay: a later fact
+    # about it (a dispute resolved) does not move that moment, however the facts are batched.
+    settled_at: dict[str, datetime] = field(default_factory=dict)
     # (kind, id) of each promise and plan -> when o2c recorded it and when it stopped holding.
     commitments: dict[tuple[str, str], Commitment] = field(default_factory=dict)
     overlay: Overlay = field(default_factory=dict)  # the lines its plans add (domain/schedules.py)

@@ -27,7 +27,8 @@ from o2c.projections.rules import load_rules
 from o2c.projections.units import to_units
 
 
-def add_line(batch: Batch, code: str, position: int, line: Line, account: CustomerAccount, at: datetime) -> None:
+def add_line(batch: Batch, code: str, position: int, line: Line, projected: Projected, at: datetime) -> None:
+    account = projected.account
     units = to_units(line.amount)
     if line.measure == "receivable":
         assert line.due_date is not None
@@ -48,8 +49,8 @@ def add_line(batch: Batch, code: str, position: int, line: Line, account: Custom
             issue_date=invoice.issue_date, due_date=invoice.due_date,
             open_balance=to_units(invoice.open_balance), disputed=to_units(invoice.disputed_on(None)),
         )  # fmt: skip
-        if invoice.open_balance == 0 and row["settled_at"] is None:
-            row["settled_at"] = at
+        if invoice.open_balance == 0:
+            row["settled_at"] = projected.settled_at.setdefault(invoice.invoice_id, at)
 
 
 def account_row(projected: Projected, position: int) -> dict[str, Any]:
@@ -85,8 +86,10 @@ def load_projected(ledger: Ledger, engine: Engine, clock: Callable[[], datetime]
         )  # fmt: skip
         for alert in conn.execute(open_alerts):
             projected.open_alerts.add((alert.type, "" if alert.type in ACCOUNT_ALERTS else alert.subject))
-        for invoice in conn.execute(select(i.invoice_id, i.recorded_at).where(i.account == code)):
+        for invoice in conn.execute(select(i.invoice_id, i.recorded_at, i.settled_at).where(i.account == code)):
             projected.recorded_at[invoice.invoice_id] = utc(invoice.recorded_at)
+            if invoice.settled_at is not None:
+                projected.settled_at[invoice.invoice_id] = utc(invoice.settled_at)
         for c in conn.execute(select(schema.commitments).where(schema.commitments.c.account == code)):
             ended_at = None if c.ended_at is None else utc(c.ended_at)
             commitment = Commitment(c.broken_on, utc(c.recorded_at), ended_at)
