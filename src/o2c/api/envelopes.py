@@ -68,8 +68,6 @@ def _envelope(document: Any, prefix: str, errors: list[dict[str, str]]) -> Envel
     refused: set[str] = set()
     for key, check in _ENVELOPE_KEYS.items():
         value = document.get(key)
-        if key == "type" and isinstance(value, str) and value in DATA_MODELS:
-            continue  # a known type's name is a valid id: no need to check it as one
         try:
             if not isinstance(value, str) or not value.strip():
                 raise Invalid(prefix + key, "is required, as a non-empty string")

@@ -49,6 +49,7 @@ class OverlappedCatchUp:
         """Full batches, overlapped, until the tail, the unusual or `max_batches`; returns the events committed."""
         p = self.projection
         read, retries = p.start_round()
+        before_reading_rows = p.kept.before_reading_rows
         p.kept.before_reading_rows = self.settle  # a kept account read back must include the batch in flight
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-catch-up-writer") as writer:
@@ -75,7 +76,7 @@ class OverlappedCatchUp:
                 except BaseException as error:
                     self._abandon(error)
         finally:
-            p.kept.before_reading_rows = _nothing
+            p.kept.before_reading_rows = before_reading_rows
         return self.projected
 
     def settle(self) -> None:
@@ -107,7 +108,3 @@ class OverlappedCatchUp:
         self.projection._forget()
         if is_transient(error) or not isinstance(error, Exception):  # a stop, a dying process: not ours to handle
             raise error
-
-
-def _nothing() -> None:
-    pass
