@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -56,6 +57,26 @@ def app_from_env() -> Any:
     return app
 
 
+PROJECTING = b"projecting from position"  # what `o2c project` prints once it follows the ledger
+
+
+def _echo_until(process: subprocess.Popen[bytes], said: bytes) -> threading.Event:
+    """Passes the process's standard output on, from a thread; the event is set
+    once a line has contained `said`."""
+    seen = threading.Event()
+
+    def echo() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+            if said in line:
+                seen.set()
+
+    threading.Thread(target=echo, name="server output", daemon=True).start()
+    return seen
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,7 +89,8 @@ def served(
     database_url: str, *, project_in_process: bool = True, projection: str | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The real app served by uvicorn in a child process (its own interpreter,
-    as in production), on a free loopback port: yields its base URL and process."""
+    as in production), on a free loopback port: yields its base URL and process
+    once it answers, and its projector process (if any) follows the ledger."""
     port = _free_port()
     env = {
         **os.environ,
@@ -78,7 +100,8 @@ def served(
     }
     command = [sys.executable, "-m", "uvicorn", "bench._support:app_from_env", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
+    projecting = _echo_until(process, PROJECTING)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -86,12 +109,14 @@ def served(
             if process.poll() is not None:
                 raise RuntimeError(f"the o2c server exited with {process.returncode}")
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                # A projector process takes a second or so to start: measured as it runs, not as it starts.
+                up = httpx.get(f"{base}/health", timeout=1).status_code == 200
+                if up and (env["O2C_BENCH_PROJECTION"] != "process" or projecting.is_set()):
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the o2c server did not start within 60 s")
+                raise RuntimeError("the o2c server (and its projector) did not start within 60 s")
             time.sleep(0.1)
         yield base, process
     finally:

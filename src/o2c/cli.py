@@ -59,12 +59,18 @@ def _projection() -> Any:
     return ReadModelProjection(ledger, sync_engine(settings.database_url), ledger.clock, settings.risk_weights)
 
 
+def _single_projector(command: str) -> None:
+    if Settings.from_env().kafka_projection_topic is not None:
+        sys.exit(f"o2c {command}: O2C_PROJECTION=kafka: the read model is built by `o2c kafka-project` workers")
+
+
 def project(args: argparse.Namespace) -> None:
     """The projections alone, following the ledger (to run them apart from the API)."""
     import time
 
     from o2c.projections.runner import Following
 
+    _single_projector("project")
     projection = _projection()
     tune_garbage_collection()  # a long-running projector, as `serve`'s
     print(f"projecting from position {projection.position()}", flush=True)
@@ -86,6 +92,10 @@ def rebuild(_: argparse.Namespace) -> None:
     from o2c.projections.database import reset, tidy
 
     projection = _projection()
+    if Settings.from_env().kafka_projection_topic is not None:
+        reset(projection.engine)  # the partitions' offsets with it: the workers read the topic again
+        print("read model emptied: restart the `o2c kafka-project` workers (stopped first) to replay the topic")
+        return
     tune_garbage_collection()  # a whole log replayed: the heap would be swept over and over
     reset(projection.engine)
     started = time.perf_counter()
@@ -236,6 +246,24 @@ def kafka_publish(args: argparse.Namespace) -> None:
         producer.close()
 
 
+def kafka_project(_: argparse.Namespace) -> None:
+    """One of the workers that build the read model from the ledger topic (adapters/kafka/project.py)."""
+    import logging
+
+    from o2c.adapters.kafka import project
+    from o2c.adapters.kafka.settings import client_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings, worker, connection = Settings.from_env(), project.ProjectSettings.from_env(), client_settings()
+    except ValueError as e:
+        sys.exit(f"o2c kafka-project: {e}")
+    if not settings.database_url.startswith("postgresql"):
+        sys.exit("o2c kafka-project: workers share a PostgreSQL read model (O2C_DATABASE_URL); SQLite has one writer")
+    tune_garbage_collection()
+    project.run(settings, worker, connection)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash ledger and credit views")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -279,6 +307,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "kafka-ingest", help="record ERP facts from a Kafka topic (O2C_KAFKA_* settings)"
     ).set_defaults(run=kafka_ingest)
+    commands.add_parser(
+        "kafka-project", help="one of N workers building the read model from the ledger topic (O2C_PROJECTION=kafka)"
+    ).set_defaults(run=kafka_project)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -19,6 +19,7 @@ from o2c.domain.penalties import LAW_CURRENCY, LEGAL_INDEMNITY, LEGAL_MARGIN_POI
 from o2c.domain.risk import DEFAULT_WEIGHTS, RiskWeights
 
 DEFAULT_DATABASE_URL = "sqlite:///./o2c.db"
+LEDGER_TOPIC = "o2c.ledger"  # where `o2c kafka-publish` puts every fact, keyed by account
 # The ECB main refinancing rate in force on 1 January and 1 July of each half-year
 # (Code de commerce L441-10). Defaults only: configure O2C_PENALTY_REFERENCE_RATES from
 # the rates the Banque de France publishes each half-year, and add each new one.
@@ -68,6 +69,13 @@ def parse_indemnities(text: str) -> dict[str, Any]:
     return {"penalty_indemnity": amounts.pop(LAW_CURRENCY, LEGAL_INDEMNITY), "penalty_indemnities": amounts}
 
 
+def _projection_topic(env: Mapping[str, str]) -> str | None:
+    mode = env.get("O2C_PROJECTION", "").strip().lower() or "single"
+    if mode not in ("single", "kafka"):
+        raise ValueError(f"O2C_PROJECTION: {mode!r} is not single (one projector) or kafka (o2c kafka-project workers)")
+    return (env.get("O2C_KAFKA_LEDGER_TOPIC", "").strip() or LEDGER_TOPIC) if mode == "kafka" else None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -89,6 +97,9 @@ class Settings:
     agenda_risk_weights: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RISK_WEIGHTS))
     # O2C_OVERDUE_SEVERITY_DAYS and _AMOUNTS: how an overdue alert's severity rises
     overdue_severity: OverdueSeverity = DEFAULT_OVERDUE_SEVERITY
+    # O2C_PROJECTION=kafka: the read model is built by `o2c kafka-project` workers from this topic
+    # (O2C_KAFKA_LEDGER_TOPIC); None: by the single projector (in `serve`, or `o2c project`)
+    kafka_projection_topic: str | None = None
 
     def __post_init__(self) -> None:
         # Bad penalty terms fail here, at startup, not on the first penalties request.
@@ -125,6 +136,7 @@ class Settings:
             ),
             **parse_indemnities(env.get("O2C_PENALTY_INDEMNITY", str(LEGAL_INDEMNITY))),
             reporting_currency=env.get("O2C_REPORTING_CURRENCY", "").strip() or None,
+            kafka_projection_topic=_projection_topic(env),
         )
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 from eventsourcing.utils import retry
@@ -147,6 +147,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, originator_version, topic, state FROM {0} "
             "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version LIMIT %s"
         ).format(events)
+        self._select_at = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
+            "WHERE notification_id = ANY(%b) ORDER BY notification_id"
+        ).format(events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -206,6 +210,23 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 PositionedEvent(
                     row["notification_id"],
                     StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"])),
+                )
+                for row in curs.fetchall()
+            ]
+
+
+    def select_notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        """The log's notifications at these positions, in log order (a projection worker's
+        partitions hold some of the log: the facts Kafka brought it, read as stored)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_at, [list(positions)])
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
                 )
                 for row in curs.fetchall()
             ]

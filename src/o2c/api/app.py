@@ -53,7 +53,9 @@ def create_app(
     engine = sync_engine(settings.database_url)
     read_model = ReadModelProjection(ledger, engine, ledger.clock, settings.risk_weights)
     runner: ProjectionThread | ProjectorProcess | None = None
-    if projection == "thread":
+    if settings.kafka_projection_topic is not None:
+        pass  # the read model is the `o2c kafka-project` workers' (a projector here would write it twice)
+    elif projection == "thread":
         runner = ProjectionThread(read_model)
     elif projection == "process":
         runner = ProjectorProcess(settings.database_url)

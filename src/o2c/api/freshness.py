@@ -38,7 +38,7 @@ async def wait_for_position(request: Request) -> None:
     pause = 0.002
     while True:
         async with engine.connect() as conn:
-            reached = await projected_position(conn)
+            reached = await projected_position(conn, request.app.state.settings.kafka_projection_topic)
         if reached >= wanted:
             return
         if time.monotonic() >= deadline:

@@ -36,6 +36,7 @@ class Batch:
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
     budgets: dict[str, dict[str, Any]] = field(default_factory=dict)
     fx_rates: dict[date, list[dict[str, Any]]] = field(default_factory=dict)  # a day's rows replace its rows
+    shard: int = 0  # the writer's rows of the portfolio sums (schema.portfolio_receivables)
 
     def write(self, conn: Connection) -> None:
         insert_rows(conn, schema.lines, self.lines)
@@ -43,17 +44,20 @@ class Batch:
             conn,
             schema.portfolio_receivables,
             [
-                {"currency": c, "due_date": d, "effective_date": e, "amount": a}
+                {"currency": c, "due_date": d, "effective_date": e, "shard": self.shard, "amount": a}
                 for (c, d, e), a in self.receivables.items()
             ],
-            ["currency", "due_date", "effective_date"],
+            ["currency", "due_date", "effective_date", "shard"],
             lambda new: {"amount": schema.portfolio_receivables.c.amount + new.amount},
         )
         upsert_rows(
             conn,
             schema.portfolio_balances,
-            [{"currency": c, "measure": m, "effective_date": e, "amount": a} for (c, m, e), a in self.balances.items()],
-            ["currency", "measure", "effective_date"],
+            [
+                {"currency": c, "measure": m, "effective_date": e, "shard": self.shard, "amount": a}
+                for (c, m, e), a in self.balances.items()
+            ],
+            ["currency", "measure", "effective_date", "shard"],
             lambda new: {"amount": schema.portfolio_balances.c.amount + new.amount},
         )
         upsert_rows(

@@ -80,6 +80,7 @@ class ReadModelProjection:
         self._retries_known: int | None = None  # the retry count `_parked` was read at
         self._retries_seen: int | None = None  # the retry count read with the position
         self._resumed = False  # the risk review's queue, as the read model left it
+        self.shard = 0  # its rows of the portfolio sums (batch.Batch.shard)
 
     def position(self, conn: Connection | None = None) -> int:
         """Where the read model is; the retry count is read with it (see parking.RETRIES)."""
@@ -138,7 +139,7 @@ class ReadModelProjection:
         parking, count, failures = Parking({}), len(notifications), 0
         last_failure: Unprojectable | None = None
         while True:
-            batch, parked_rows, chunk = Batch(), [], notifications[:count]
+            batch, parked_rows, chunk = Batch(shard=self.shard), [], notifications[:count]
             try:
                 last_recorded_at = self.project_facts(chunk, parking, batch, parked_rows)
                 now = self.clock()
@@ -172,8 +173,15 @@ class ReadModelProjection:
                 else:
                     raise  # parking the fact failed too: retried as before, never skipped
         self.parked.update({code: failed.position for code, failed in parking.failed.items()})
-        self.review.enqueue(batch.touched, (read, chunk[-1].id))
+        self.queue_reviews(batch, (read, chunk[-1].id))
         return count
+
+    def queue_reviews(self, batch: Batch, span: tuple[int, int]) -> None:
+        self.review.enqueue(batch.touched, span)
+
+    def owns(self, code: str) -> bool:
+        """Whether the account is this projector's to sweep and review (a Kafka worker's: its partitions')."""
+        return True
 
     def project_facts(
         self,

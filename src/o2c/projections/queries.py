@@ -18,6 +18,7 @@ from o2c.domain.money import ZERO
 from o2c.domain.receivables import COUNTBACK_LIMIT_DAYS, ReceivablesPosition
 from o2c.projections import schema
 from o2c.projections.overdue_today import overdue_parts
+from o2c.projections.partitions import reached_position
 from o2c.projections.projector import VIEW
 from o2c.projections.reviewed import REVIEWED_POSITION
 from o2c.projections.units import from_units
@@ -27,9 +28,13 @@ PR, PB = schema.portfolio_receivables.c, schema.portfolio_balances.c
 _AGING_MEASURES = ("receivable", "unapplied", "disputed")
 
 
-async def projected_position(conn: AsyncConnection) -> int:
+async def projected_position(conn: AsyncConnection, kafka_topic: str | None = None) -> int:
     """Where the read model is for read-your-writes: the lesser of the facts' position
-    and the risk review's (projections/reviewed.py)."""
+    and the risk review's (projections/reviewed.py); built by Kafka workers from
+    `kafka_topic`, where their partitions have reached (partitions.py: they review in
+    the batch's transaction)."""
+    if kafka_topic is not None:
+        return int(await conn.scalar(reached_position(kafka_topic)) or 0)
     t = schema.tracking.c
     rows = await conn.execute(select(t.view, t.position).where(t.view.in_((VIEW, REVIEWED_POSITION))))
     found = {row.view: row.position for row in rows}

@@ -54,6 +54,7 @@ class RiskReview:
         self._touched: OrderedDict[str, None] = OrderedDict()  # by facts: reviewed first
         self._due: OrderedDict[str, None] = OrderedDict()  # the daily review
         self.reviewed = ReviewedSpans()
+        self.owns: Callable[[str], bool] = lambda _: True  # the accounts to review daily (a worker's)
 
     def enqueue(self, codes: Iterable[str], span: tuple[int, int] | None = None) -> None:
         """Queues accounts a batch touched; `span`, the positions (from, to] it
@@ -72,7 +73,7 @@ class RiskReview:
         review, still to come, is today's too (reviewed once, not twice)."""
         with self.engine.connect() as conn:
             codes = conn.execute(select(schema.collections.c.account)).scalars()
-            self._due.update(dict.fromkeys(code for code in codes if code not in self._touched))
+            self._due.update(dict.fromkeys(code for code in codes if code not in self._touched and self.owns(code)))
 
     @property
     def pending(self) -> int:
@@ -88,7 +89,7 @@ class RiskReview:
             return 0
         try:
             with self.engine.begin() as conn:
-                self._review(conn, touched + due)
+                self.write_reviews(conn, touched + due)
                 spans = self.reviewed.spans if self._touched else self.reviewed.advance(conn)
         except BaseException:
             # Rolled back: the accounts are queued again, and the reviewed position has not moved.
@@ -98,7 +99,7 @@ class RiskReview:
         self.reviewed.spans = spans
         return len(touched) + len(due)
 
-    def _review(self, conn: Connection, codes: list[str]) -> None:
+    def write_reviews(self, conn: Connection, codes: list[str]) -> None:
         now = self.clock()
         reviewed = {}
         for code in codes:

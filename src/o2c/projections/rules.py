@@ -7,7 +7,7 @@ not kept, and settled against the alerts with each batch and each sweep."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -99,13 +99,16 @@ def settle_rules(
     return any(moment <= now for moment in upcoming)
 
 
-def sweep_rules(conn: Connection, now: datetime, parked: Iterable[str]) -> None:
-    """The spells time has brought: each rule whose next change has come, up to now."""
+def sweep_rules(
+    conn: Connection, now: datetime, parked: Iterable[str], owns: Callable[[str], bool] = lambda _: True
+) -> None:
+    """The spells time has brought: each rule whose next change has come, up to now
+    (of the accounts this projector `owns`, but the parked ones)."""
     waiting = set(parked)
     rules = {
         (r.account, r.type, r.subject): [rule_of(r)]
         for r in conn.execute(select(schema.timed_conditions).where(T.next_change <= now))
-        if r.account not in waiting
+        if r.account not in waiting and owns(r.account)
     }
     if not rules:
         return

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     text,
@@ -125,12 +126,15 @@ lines = Table(
 )
 
 # Portfolio sums of the lines, per currency, so portfolio views read thousands of rows, not millions.
+# `shard`: the writer's (0 for the single projector; a Kafka worker's lowest partition), so that
+# projection workers never wait on each other's rows: a figure is the sum over shards.
 portfolio_receivables = Table(
     "rm_portfolio_receivables",
     metadata,
     Column("currency", String(3), primary_key=True),
     Column("due_date", Date, primary_key=True),
     Column("effective_date", Date, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True, server_default="0"),
     Column("amount", AMOUNT, nullable=False),
     _whole_units("rm_portfolio_receivables"),
 )
@@ -142,6 +146,7 @@ portfolio_balances = Table(
     Column("currency", String(3), primary_key=True),
     Column("measure", String(16), primary_key=True),
     Column("effective_date", Date, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True, server_default="0"),
     Column("amount", AMOUNT, nullable=False),
     _whole_units("rm_portfolio_balances"),
 )
@@ -301,6 +306,31 @@ kafka_published = Table(
     Column("change_seq", BigInteger),
 )
 
+# Where each Kafka projection worker's partition of the ledger topic is (adapters/kafka/project.py):
+# the next offset to read and the ledger position of the last fact projected from it (a fact
+# published again has a position already passed), moved in the transaction of the rows.
+partition_offsets = Table(
+    "rm_partition_offsets",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+# What `o2c kafka-publish` had acknowledged at the end of each batch: per partition it wrote
+# to, the offset after its last message there. A ledger position is projected by the workers
+# once every partition's offset has reached the checkpoints up to the first at or after it
+# (projections/partitions.py). The publisher's, not the read model's: kept by a rebuild.
+kafka_checkpoints = Table(
+    "kafka_checkpoints",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("end_offset", BigInteger, nullable=False),
+)
+
 VIEW_TABLES = (
     accounts,
     invoices,
@@ -315,4 +345,5 @@ VIEW_TABLES = (
     budgets,
     fx_rates,
     parked,
+    partition_offsets,
 )

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from o2c.projections import schema
 from o2c.projections.bulk import upsert_rows
 from o2c.projections.parking import ERROR_CHARS, clean
+from o2c.projections.partitions import reached_position
 
 VIEW = "read_model"
 S = schema.projector.c
@@ -52,11 +53,13 @@ def record_recovered(engine: Engine) -> bool:
         return False
 
 
-def status_query() -> Any:
-    """One row: the projector's counters, its position, and what is parked."""
+def status_query(kafka_topic: str | None = None) -> Any:
+    """One row: the projector's counters, its position (the Kafka workers' on `kafka_topic`:
+    partitions.py), and what is parked."""
     t, p = schema.tracking.c, schema.parked.c
+    position = select(t.position).where(t.view == VIEW) if kafka_topic is None else reached_position(kafka_topic)
     return select(
-        select(t.position).where(t.view == VIEW).scalar_subquery().label("position"),
+        position.scalar_subquery().label("position"),
         select(S.errors).where(S.view == VIEW).scalar_subquery().label("errors"),
         select(S.failing).where(S.view == VIEW).scalar_subquery().label("failing"),
         select(S.last_error_at).where(S.view == VIEW).scalar_subquery().label("last_error_at"),

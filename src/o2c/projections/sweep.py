@@ -60,11 +60,10 @@ class DailySweep:
             conditions = [overdue_condition(r.account, r.invoice_id, r.due_date, utc(r.recorded_at), None)
                           for r in past_due]  # fmt: skip
             parked = projection.parked  # a parked account's invoices and promises wait with its facts
-            if parked:
-                conditions = [c for c in conditions if c.account not in parked]
+            conditions = [c for c in conditions if c.account not in parked and projection.owns(c.account)]
             batch = Batch()
             timed_alerts(batch, conditions, {}, now, now)
             write_alerts(conn, batch.alerts)
-            sweep_rules(conn, now, parked)
+            sweep_rules(conn, now, parked, projection.owns)
         self.swept_on = now.date()
         self.pending = False

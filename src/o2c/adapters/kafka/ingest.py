@@ -31,6 +31,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from o2c.adapters.kafka.dead_letters import DeadLetter, DeadLetters
 from o2c.adapters.kafka.ingest_metrics import IngestMetrics
+from o2c.adapters.kafka.settings import int_env
 from o2c.api.envelopes import parse_body
 from o2c.api.guards import too_large
 from o2c.api.problems import Problem, violation_problem
@@ -41,13 +42,6 @@ from o2c.ledger.envelope import Envelope, Outcome, Rejected
 log = logging.getLogger("o2c.kafka.ingest")
 IDLE_POLL_MS = 500  # how long an idle worker waits for messages before it looks at `stopping` again
 IN_FLIGHT_POLL_MS = 20
-
-
-def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = env.get(name, "").strip() or str(default)
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"{name}: {text!r} is not a whole number from {low} to {high}")
-    return int(text)
 
 
 @dataclass(frozen=True)
@@ -69,14 +63,14 @@ class IngestSettings:
             topic=env.get("O2C_KAFKA_INGEST_TOPIC", "").strip() or cls.topic,
             dead_letter_topic=env.get("O2C_KAFKA_DLQ_TOPIC", "").strip() or cls.dead_letter_topic,
             group=env.get("O2C_KAFKA_GROUP", "").strip() or cls.group,
-            batch_max=_int_env(env, "O2C_KAFKA_BATCH_MAX", cls.batch_max, 1, 10_000),
-            batch_ms=_int_env(env, "O2C_KAFKA_BATCH_MS", cls.batch_ms, 0, 60_000),
-            metrics_port=_int_env(env, "O2C_KAFKA_METRICS_PORT", cls.metrics_port, 0, 65_535),
-            session_timeout_ms=_int_env(env, "O2C_KAFKA_SESSION_TIMEOUT_MS", cls.session_timeout_ms, 1_000, 600_000),
-            max_poll_interval_ms=_int_env(
+            batch_max=int_env(env, "O2C_KAFKA_BATCH_MAX", cls.batch_max, 1, 10_000),
+            batch_ms=int_env(env, "O2C_KAFKA_BATCH_MS", cls.batch_ms, 0, 60_000),
+            metrics_port=int_env(env, "O2C_KAFKA_METRICS_PORT", cls.metrics_port, 0, 65_535),
+            session_timeout_ms=int_env(env, "O2C_KAFKA_SESSION_TIMEOUT_MS", cls.session_timeout_ms, 1_000, 600_000),
+            max_poll_interval_ms=int_env(
                 env, "O2C_KAFKA_MAX_POLL_INTERVAL_MS", cls.max_poll_interval_ms, 1_000, 3_600_000
             ),
-            max_message_bytes=_int_env(env, "O2C_MAX_BODY_BYTES", cls.max_message_bytes, 1, 2**31),
+            max_message_bytes=int_env(env, "O2C_MAX_BODY_BYTES", cls.max_message_bytes, 1, 2**31),
         )
 
 

@@ -27,11 +27,13 @@ from sqlalchemy import Connection, Engine, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from o2c.api.routes.audit import history_entry
+from o2c.config import LEDGER_TOPIC
 from o2c.ledger.application import Ledger
 from o2c.projections import schema
 from o2c.projections.alerting import utc
+from o2c.projections.partitions import store_checkpoint
 
-FACTS_TOPIC = "o2c.ledger"
+FACTS_TOPIC = LEDGER_TOPIC
 ALERTS_TOPIC = "o2c.alerts"
 BATCH = 1000
 SEND_TIMEOUT_S = 60.0
@@ -112,8 +114,8 @@ class Publisher:
             return 0
         messages = [(str(n.originator_id), fact_message(n.id, self.ledger.mapper.to_domain_event(n)))
                     for n in notifications]  # fmt: skip
-        self._send(self.facts_topic, messages)
-        self._store(self.facts_topic, Published(notifications[-1].id), len(messages))
+        ends = self._send(self.facts_topic, messages)
+        self._store(self.facts_topic, Published(notifications[-1].id), len(messages), ends)
         return len(messages)
 
     def publish_alerts(self, limit: int = BATCH) -> int:
@@ -150,16 +152,22 @@ class Publisher:
             waiting = conn.execute(select(func.count()).select_from(schema.alert_changes).where(after)).scalar()
         return {self.facts_topic: max(head - facts.position, 0), self.alerts_topic: int(waiting or 0)}
 
-    def _send(self, topic: str, messages: list[tuple[str, dict[str, Any]]]) -> None:
-        """Produces and waits until the broker has acknowledged every message (or raises)."""
+    def _send(self, topic: str, messages: list[tuple[str, dict[str, Any]]]) -> dict[int, int]:
+        """Produces and waits until the broker has acknowledged every message (or raises);
+        returns, per partition written to, the offset after the batch's last message there."""
         sent = [self.producer.send(topic, key=key.encode(), value=orjson.dumps(value)) for key, value in messages]
         self.producer.flush(timeout=SEND_TIMEOUT_S)
+        ends: dict[int, int] = {}
         for future in sent:
-            future.get(timeout=SEND_TIMEOUT_S)
+            acked = future.get(timeout=SEND_TIMEOUT_S)
+            ends[acked.partition] = max(ends.get(acked.partition, 0), acked.offset + 1)
+        return ends
 
-    def _store(self, topic: str, done: Published, messages: int) -> None:
+    def _store(self, topic: str, done: Published, messages: int, ends: dict[int, int] | None = None) -> None:
         with self.engine.begin() as conn:
             store_published(conn, topic, done)
+            if ends:  # how the projection workers' offsets map to this position (projections/partitions.py)
+                store_checkpoint(conn, topic, done.position, ends)
         if self.on_published is not None:
             self.on_published(topic, messages, done.position)
 

@@ -23,6 +23,14 @@ def _env(env: Mapping[str, str], name: str) -> str:
     return env.get(f"O2C_KAFKA_{name}", "").strip()
 
 
+def int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting, or ValueError naming the variable."""
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{name}: {text!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
 def client_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """kafka-python keyword arguments (for KafkaConsumer, KafkaProducer, KafkaAdminClient).
 

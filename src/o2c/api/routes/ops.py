@@ -61,7 +61,7 @@ async def projection_status(request: Request) -> tuple[Any, int]:
     """The projector's row of figures, and the ledger's last position."""
     head = await run_in_threadpool(request.app.state.ledger.recorder.max_notification_id)
     async with request.app.state.views.connect() as conn:
-        status = (await conn.execute(status_query())).one()
+        status = (await conn.execute(status_query(request.app.state.settings.kafka_projection_topic))).one()
     return status, head or 0
 
 
