@@ -89,11 +89,12 @@ def position(account: CustomerAccount, as_of: date | None, today: date) -> Accou
 def current_totals(account: CustomerAccount) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(outstanding, uninvoiced, unapplied cash, disputed) with every known fact
     counted: what `position(account, None, …)` sums, without building open items
-    (the ledger asks it twice a batch for every account the batch touches)."""
+    (the ledger asks it twice a batch for every account the batch touches). Only
+    the items the account keeps open are summed: the others add nothing."""
     return (
         sum((i.open_balance for i in account.open_invoices.values()), ZERO),
-        sum((o.uninvoiced for o in account.orders.values()), ZERO),
-        sum((p.unapplied for p in account.payments.values()), ZERO),
+        sum((o.uninvoiced for o in account.open_orders.values()), ZERO),
+        sum((p.unapplied for p in account.open_payments.values()), ZERO),
         # Every open dispute counts, even on an invoice settled since it was opened.
-        sum((i.disputed_on(None) for i in account.invoices.values() if i.disputes), ZERO),
+        sum((d.amount for d in account.open_disputes.values()), ZERO),
     )
