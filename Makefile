@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/o2c/domain
 
-BENCHES := ingest catchup portfolio directory kafka_io
+BENCHES := ingest catchup portfolio directory kafka_io workers
 
 # Every benchmark runs even when one misses its target; make then fails, naming those that missed.
 # portfolio and directory measure one portfolio, recorded and projected once (bench/__main__.py).

@@ -10,6 +10,9 @@ from o2c.projections.schema import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""
+# PostgreSQL: one migration at a time (processes started together on a new database: the API,
+# the publisher, the projection workers), the others wait and find it done.
+MIGRATION_LOCK = 0x6F32_636D  # "o2cm"
 
 
 def run_migrations_online() -> None:
@@ -19,8 +22,12 @@ def run_migrations_online() -> None:
         return
     from sqlalchemy import create_engine
 
+    from sqlalchemy import text
+
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         _run(connection)
     engine.dispose()
 

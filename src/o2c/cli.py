@@ -258,7 +258,7 @@ def kafka_project(_: argparse.Namespace) -> None:
         settings, worker, connection = Settings.from_env(), project.ProjectSettings.from_env(), client_settings()
     except ValueError as e:
         sys.exit(f"o2c kafka-project: {e}")
-    if not settings.database_url.startswith("postgresql"):
+    if not settings.is_postgres:
         sys.exit("o2c kafka-project: workers share a PostgreSQL read model (O2C_DATABASE_URL); SQLite has one writer")
     tune_garbage_collection()
     project.run(settings, worker, connection)

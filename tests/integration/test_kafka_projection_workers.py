@@ -2,16 +2,7 @@
 (issue 11 §2), one of them SIGKILLed midway and another started, equals the single
 projector's, row for row, on PostgreSQL with the real broker: nothing lost, nothing
 doubled. The portfolio sums are compared summed over the workers' shards; what the risk
-review writes is left out as in the rebuild property (portfolio_strategies.tables).
-
-What depends on how the facts were batched is compared as far as it is the facts': the
-timed conditions without when they were last seen (`since`, `next_change`), and every
-timed alert (overdue, promise broken) the single projector raised found among the
-workers'. The single projector's timed alerts depend on its batch boundaries today: on
-these facts, batches of 20 give 392 more alerts than one batch of 3,000 (an invoice paid
-a few ms after its recording in a replay of history is raised and cleared when a boundary
-falls between the two facts), and 4 more open ones (a plan's spells); the workers' batches
-of 20 give the same. Every other alert (limits, disputes, ratings recorded…) is exact."""
+review writes is left out as in the rebuild property (portfolio_strategies.tables)."""
 
 from __future__ import annotations
 
@@ -40,7 +31,6 @@ from o2c.projections import schema
 from o2c.projections.database import migrate, reset, sync_engine
 from o2c.projections.partitions import reached_position
 from o2c.projections.projector import ReadModelProjection
-from o2c.projections.rules import TIMED
 from tests.integration.portfolio_strategies import differences, tables
 from tests.integration.test_kafka_ingest import FACTS, wait_for
 
@@ -61,16 +51,6 @@ def read_model(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             sums[row[:keys]] += int(row[keys + 1])
         found[name] = sorted(((*key, amount) for key, amount in sums.items()), key=repr)
     return found
-
-
-def split_by_batching(found: dict[str, list[tuple[Any, ...]]]) -> set[tuple[Any, ...]]:
-    """Takes out what depends on the batches: the timed conditions keep what is the facts'
-    (not `since`, `next_change`); the timed alerts come back as their (account, type, subject)."""
-    found["rm_timed_conditions"] = sorted(((a, t, s, days, details) for a, t, s, days, _, details, _
-                                           in found["rm_timed_conditions"]), key=repr)  # fmt: skip
-    timed = {row[:3] for row in found["rm_alerts"] if row[1] in TIMED}
-    found["rm_alerts"] = [row for row in found["rm_alerts"] if row[1] not in TIMED]
-    return timed
 
 
 class Published:
@@ -151,8 +131,5 @@ def test_workers_build_the_single_projectors_read_model_through_a_kill(
             except subprocess.TimeoutExpired:
                 process.kill()
     assert published.offsets() == published.messages  # each message consumed once, by one owner
-    expected, built = published.expected, read_model(published.engine)
-    single_timed, workers_timed = split_by_batching(expected), split_by_batching(built)
-    found = differences(expected, built)
+    found = differences(published.expected, read_model(published.engine))
     assert found == {}, pprint.pformat(found, width=160)[:8000]
-    assert single_timed <= workers_timed, sorted(single_timed - workers_timed)

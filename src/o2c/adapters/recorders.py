@@ -23,6 +23,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 RECEIPTS_TABLE = "o2c_receipts"
+SETUP_LOCK = 0x6F32_636C  # "o2cl": the ledger's tables created by one process at a time
 
 
 class Receipt(NamedTuple):
@@ -151,6 +152,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
             "WHERE notification_id = ANY(%b) ORDER BY notification_id"
         ).format(events)
+
+    def create_table(self) -> None:
+        """As the library does, one process at a time: processes started together on a new
+        database (the API, the publisher, projection workers) otherwise collide in PostgreSQL's
+        catalog (`duplicate key … pg_type`, `tuple concurrently updated`). The lock is held on a
+        connection of its own while the library creates on others, and ends with it."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [SETUP_LOCK])
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [SETUP_LOCK])
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

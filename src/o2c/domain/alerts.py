@@ -105,9 +105,11 @@ def alert_interval(
 ) -> tuple[datetime, datetime | None] | None:
     """When o2c knew a condition that time brings about (an invoice past due, a
     promise broken) to hold: from the later of the start of the business day it
-    holds from and the recording of what it is about, until it ended."""
+    holds from and the recording of what it is about, until it ended. It holds from
+    its start on: at `now` itself if it starts then (the recording of the last fact
+    projected, mostly), not only after."""
     start = max(datetime.combine(holds_from, time.min, UTC), recorded_at)
-    if start >= (ended_at or now):
+    if (start >= ended_at) if ended_at is not None else (start > now):
         return None
     return start, ended_at
 

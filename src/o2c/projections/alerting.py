@@ -125,6 +125,18 @@ def batch_conditions(batch: Batch, today: date) -> list[TimedCondition]:
     return found
 
 
+def as_seen(batch: Batch, seen_until: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """How far the projection has seen (`seen_until`) and what time it is, never before
+    the recording of the last fact it projected: a fact projected shows that time has
+    reached its recording, whatever the projector's clock says (another host's, or a
+    test's fixed one, may lag it). Else a batch caught up (seen up to the clock) would
+    leave to the sweep what a batch that is not (seen up to its last fact) raises: the
+    alerts would depend on where the batches end."""
+    latest = max((projected.account.modified_on for projected in batch.touched.values()), default=now)
+    # Caught up (seen up to now): up to the last fact too; else seen up to its last fact already.
+    return (max(seen_until, latest) if seen_until >= now else seen_until), max(now, latest)
+
+
 def timed_alerts(
     batch: Batch,
     conditions: list[TimedCondition],
@@ -139,6 +151,7 @@ def timed_alerts(
     but not yet projected must not leave an alert that never held. Returns whether
     a raise was left to the sweep for that reason."""
     deferred = False
+    seen_until, now = as_seen(batch, seen_until, now)
     for condition in conditions:
         interval = alert_interval(condition.holds_from, condition.recorded_at, condition.ended_at, now)
         if interval is None:

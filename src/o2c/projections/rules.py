@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from o2c.domain.cases import Commitment
 from o2c.domain.schedules import Days, PlanSchedules
 from o2c.projections import schema
-from o2c.projections.alerting import Projected, utc
+from o2c.projections.alerting import Projected, as_seen, utc
 from o2c.projections.batch import Batch
 from o2c.projections.spells import Key, Row, Rule, rule_of, settle
 
@@ -89,6 +89,7 @@ def settle_rules(
     facts); whether a change due by now was left to the sweep."""
     if not batch.rules:
         return False
+    seen_until, now = as_seen(batch, seen_until, now)
     horizons: dict[str, datetime] = {}
     for (code, _, _), rules in batch.rules.items():
         horizons[code] = max(horizons.get(code, rules[-1].since), rules[-1].since) if code in waiting else seen_until

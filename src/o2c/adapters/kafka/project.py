@@ -92,11 +92,7 @@ class ProjectionWorker:
 
     def step(self) -> None:
         polled = self.consumer.poll(timeout_ms=IDLE_POLL_MS, max_records=self.settings.batch_max)
-        deliveries = [
-            Delivery(record.partition, record.offset, int(orjson.loads(record.value)["position"]))
-            for records in polled.values()
-            for record in records
-        ]
+        deliveries = [delivery(record) for records in polled.values() for record in records]
         try:
             self.projected += self.projection.project(deliveries, self.caught_up())
         except TrackingConflict as conflict:  # a partition moved on without us, or a retry ran
@@ -137,6 +133,19 @@ class ProjectionWorker:
 
     def stop(self, signum: int = 0, _: FrameType | None = None) -> None:
         self.stopping = True
+
+
+def delivery(record: Any) -> Delivery:
+    """The message's place and the ledger position it carries; anything else stops the worker
+    (the topic is o2c kafka-publish's alone: a fact skipped would leave the books wrong)."""
+    try:
+        position = orjson.loads(record.value)["position"]
+        if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+            raise ValueError(position)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        where = f"{record.topic}[{record.partition}] offset {record.offset}"
+        raise ValueError(f"{where} is not a fact of `o2c kafka-publish` (no ledger position): {e!r}") from None
+    return Delivery(record.partition, record.offset, position)
 
 
 class _SeekToMarks(ConsumerRebalanceListener):  # type: ignore[misc]

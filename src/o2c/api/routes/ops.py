@@ -9,6 +9,7 @@ it away (or restart it, which fixes nothing). Monitoring reads `status`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,6 +39,11 @@ class Metrics:
         r = self.registry
         self.position = Gauge("o2c_projection_position", "Last position the read model has projected", registry=r)
         self.lag = Gauge("o2c_projection_lag_events", "Events recorded but not yet projected", registry=r)
+        self.lag_seconds = Gauge(
+            "o2c_projection_lag_seconds",
+            "Age of the oldest fact recorded but not yet projected (0 when caught up)",
+            registry=r,
+        )
         self.errors = Gauge(
             "o2c_projection_errors", "Projection attempts that failed (retried, or parked an account)", registry=r
         )
@@ -88,8 +94,22 @@ async def health(request: Request) -> dict[str, Any]:
     return {"status": "degraded", "reasons": reasons} if reasons else {"status": "ok"}
 
 
+def lag_seconds(ledger: Any, position: int, head: int) -> float:
+    """How long ago the first fact not yet projected was recorded (one row read, at a scrape)."""
+    if head <= position:
+        return 0.0
+    waiting = ledger.recorder.select_notifications(position + 1, 1)
+    if not waiting:
+        return 0.0
+    recorded_at = ledger.mapper.to_domain_event(waiting[0]).timestamp
+    return max((datetime.now(UTC) - recorded_at).total_seconds(), 0.0)  # the recording's clock, not the ledger's
+
+
 @router.get("/metrics", response_class=PlainTextResponse)  # documented as the text it is
 async def metrics(request: Request) -> Response:
     status, head = await projection_status(request)
     request.app.state.metrics.observe(status, head)
+    ledger = request.app.state.ledger
+    seconds = await run_in_threadpool(lag_seconds, ledger, status.position or 0, head)
+    request.app.state.metrics.lag_seconds.set(seconds)
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
