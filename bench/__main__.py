@@ -10,14 +10,16 @@ is; it is dropped at the end.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import nullcontext
 
-from bench._support import throwaway_database
+from bench._support import FIGURES, throwaway_database
 
-ON_THE_PORTFOLIO = ("portfolio", "directory")  # take `--database URL`
+ON_THE_PORTFOLIO = ("portfolio", "directory", "workers")  # take `--database URL` (workers rebuilds it: last)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +28,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("usage: python -m bench NAME ... (e.g. ingest portfolio directory: bench/NAME.py)")
     shared = any(name in ON_THE_PORTFOLIO for name in names)
     started, missed = time.perf_counter(), []
-    with throwaway_database(prefix="o2c_bench_portfolio") if shared else nullcontext("") as portfolio:
+    with (
+        tempfile.TemporaryDirectory(prefix="o2c_bench_") as folder,
+        throwaway_database(prefix="o2c_bench_portfolio") if shared else nullcontext("") as portfolio,
+    ):
+        os.environ[FIGURES] = f"{folder}/figures.json"  # a bench's figure for another's target (share_figure)
         for name in names:
             print(f"\n== bench.{name}", flush=True)
             command = [sys.executable, "-m", f"bench.{name}"]

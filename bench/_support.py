@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 
 ADMIN_URL = os.environ.get("O2C_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -126,6 +128,26 @@ def served(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# `make bench` (bench/__main__.py) names a file where one bench leaves a figure for another of
+# the same run: the served ingestion rate, which the projection's catch-up must reach.
+FIGURES = "O2C_BENCH_FIGURES"
+
+
+def _shared() -> dict[str, float]:
+    path = Path(os.environ.get(FIGURES, ""))
+    return orjson.loads(path.read_bytes() or b"{}") if path.is_file() else {}
+
+
+def share_figure(name: str, value: float) -> None:
+    if os.environ.get(FIGURES):
+        Path(os.environ[FIGURES]).write_bytes(orjson.dumps({**_shared(), name: value}))
+
+
+def shared_figure(name: str) -> float | None:
+    value = _shared().get(name)
+    return None if value is None else float(value)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -49,7 +49,7 @@ import orjson
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from bench._support import AUTH, Result, conclude, cpu_seconds, percentile, served, throwaway_database
+from bench._support import AUTH, Result, conclude, cpu_seconds, percentile, served, share_figure, throwaway_database
 from bench.generate import Shape, batches, portfolio
 from o2c.ledger.application import Ledger
 from o2c.projections import schema, tracking
@@ -225,6 +225,7 @@ def main() -> None:
         raw = max(raw, raw_insert_rate(url)[0])
 
     ratio = live.rate / raw
+    share_figure("served_events_per_s", live.rate)  # the catch-up's target in bench.portfolio (issue 11)
     caught_up = f"still {live.lag_left:,} behind" if live.lag_left else "caught up"
     conclude([
         Result("floor: psycopg executemany, plain table", f"{raw:,.0f} rows/s ({state_bytes} B state a row)", "", None),
