@@ -20,9 +20,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from sqlalchemy import create_engine
-
-    from sqlalchemy import text
+    from sqlalchemy import create_engine, text
 
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:

@@ -10,10 +10,12 @@ new owner starts exactly where the rows stop.
 A ledger position P is projected when every fact up to P has been: `o2c kafka-publish`
 stores, after each batch the broker acknowledged, the offset after its last message in
 each partition it wrote to (kafka_checkpoints, at the batch's last position). P is
-reached once every partition's offset is at or past its checkpoints up to the first
-checkpoint at or after P. The reached position is the highest checkpoint below the
-first one some partition has not reached (a republished batch has a later checkpoint
-of its own: waiting for it only waits for repeats, never skips a fact).
+reached once every partition is past its checkpoints up to the first checkpoint at or
+after P, its accounts' risk reviewed too (`reviewed`, the offset up to which it is: a
+worker catching up reviews once caught up, as the single projector does). The reached
+position is the highest checkpoint below the first one some partition has not reached
+(a republished batch has a later checkpoint of its own: waiting for it only waits for
+repeats, never skips a fact).
 """
 
 from __future__ import annotations
@@ -41,12 +43,24 @@ class Mark:
 
     offset: int = 0
     position: int = 0
+    reviewed: int = 0  # the offset up to which the accounts' risk is reviewed
 
 
 def read_marks(conn: Connection, topic: str, partitions: list[int]) -> dict[int, Mark]:
-    rows = conn.execute(select(M.partition, M.offset, M.position).where(M.topic == topic, M.partition.in_(partitions)))
-    found = {row.partition: Mark(row.offset, row.position) for row in rows}
+    query = select(M.partition, M.offset, M.position, M.reviewed).where(M.topic == topic, M.partition.in_(partitions))
+    found = {row.partition: Mark(row.offset, row.position, row.reviewed) for row in conn.execute(query)}
     return {partition: found.get(partition, Mark()) for partition in partitions}
+
+
+def mark_reviewed(conn: Connection, topic: str, offsets: dict[int, int]) -> None:
+    """The accounts of these partitions reviewed up to their offsets (as this worker has them:
+    a partition moved on by another is left to it)."""
+    for partition, offset in sorted(offsets.items()):
+        conn.execute(
+            update(schema.partition_offsets)
+            .where(M.topic == topic, M.partition == partition, M.offset == offset)
+            .values(reviewed=offset)
+        )
 
 
 def advance_marks(conn: Connection, topic: str, moves: dict[int, tuple[Mark | None, Mark]]) -> None:
@@ -93,7 +107,7 @@ def reached_position(topic: str) -> Select[Any]:
     first_unmet = (
         select(func.min(K.position))
         .select_from(joined)
-        .where(K.topic == topic, K.end_offset > func.coalesce(M.offset, 0))
+        .where(K.topic == topic, K.end_offset > func.coalesce(M.reviewed, 0))
         .scalar_subquery()
     )
     return select(func.coalesce(func.max(K.position), 0)).where(

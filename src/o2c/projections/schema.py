@@ -316,6 +316,9 @@ partition_offsets = Table(
     Column("partition", Integer, primary_key=True, autoincrement=False),
     Column("offset", BigInteger, nullable=False),
     Column("position", BigInteger, nullable=False),
+    # The offset up to which the risk of every account projected has been reviewed (a worker
+    # catching up reviews once caught up, as the single projector does): what X-O2C-After reads.
+    Column("reviewed", BigInteger, nullable=False, server_default="0"),
 )
 
 # What `o2c kafka-publish` had acknowledged at the end of each batch: per partition it wrote

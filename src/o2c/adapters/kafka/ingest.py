@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaProducer
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from o2c.adapters.kafka.dead_letters import DeadLetter, DeadLetters
 from o2c.adapters.kafka.ingest_metrics import IngestMetrics
-from o2c.adapters.kafka.settings import int_env
+from o2c.adapters.kafka.settings import group_consumer, int_env
 from o2c.api.envelopes import parse_body
 from o2c.api.guards import too_large
 from o2c.api.problems import Problem, violation_problem
@@ -294,17 +294,8 @@ class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
 def main(ledger: Ledger, settings: IngestSettings, connection: dict[str, Any]) -> None:
     """Runs a worker until SIGTERM or SIGINT; then leaves the group cleanly."""
-    consumer = KafkaConsumer(
-        **connection,
-        client_id="o2c-kafka-ingest",
-        group_id=settings.group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=settings.batch_max,
-        session_timeout_ms=settings.session_timeout_ms,
-        heartbeat_interval_ms=max(settings.session_timeout_ms // 5, 100),
-        max_poll_interval_ms=settings.max_poll_interval_ms,
-    )
+    consumer = group_consumer(connection, "o2c-kafka-ingest", settings.group, settings.batch_max,
+                              settings.session_timeout_ms, settings.max_poll_interval_ms)  # fmt: skip
     producer = KafkaProducer(**connection, client_id="o2c-kafka-ingest-dlq", acks="all")
     metrics = IngestMetrics()
     metrics.serve(settings.metrics_port)

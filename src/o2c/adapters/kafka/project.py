@@ -27,12 +27,12 @@ from types import FrameType
 from typing import Any
 
 import orjson
-from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka import ConsumerRebalanceListener
 from kafka.partitioner.default import murmur2
 from kafka.structs import TopicPartition
 
 from o2c.adapters.kafka.publish import FACTS_TOPIC
-from o2c.adapters.kafka.settings import int_env
+from o2c.adapters.kafka.settings import group_consumer, int_env
 from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
 from o2c.projections.database import migrate, sync_engine
@@ -182,19 +182,9 @@ def run(
 
 def main(projection: PartitionedProjection, settings: ProjectSettings, connection: dict[str, Any]) -> None:
     """Runs a worker until SIGTERM or SIGINT (the batch in hand is finished), then leaves the group."""
-    consumer = KafkaConsumer(
-        **connection,
-        client_id="o2c-kafka-project",
-        group_id=settings.group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=settings.batch_max,
-        session_timeout_ms=settings.session_timeout_ms,
-        heartbeat_interval_ms=max(settings.session_timeout_ms // 5, 100),
-        max_poll_interval_ms=settings.max_poll_interval_ms,
-        fetch_max_bytes=64 * 1024 * 1024,
-        max_partition_fetch_bytes=16 * 1024 * 1024,
-    )
+    consumer = group_consumer(connection, "o2c-kafka-project", settings.group, settings.batch_max,
+                              settings.session_timeout_ms, settings.max_poll_interval_ms,
+                              fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)  # fmt: skip
     worker = ProjectionWorker(projection, consumer, settings)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)

@@ -31,6 +31,33 @@ def int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int
     return int(text)
 
 
+def group_consumer(
+    connection: dict[str, Any],
+    client_id: str,
+    group: str,
+    batch_max: int,
+    session_timeout_ms: int,
+    max_poll_interval_ms: int,
+    **more: Any,
+) -> Any:
+    """A member of a consumer group that commits nothing by itself and, with no offset, starts at
+    the beginning (o2c's workers: they commit, or keep, their offsets themselves)."""
+    from kafka import KafkaConsumer
+
+    return KafkaConsumer(
+        **connection,
+        client_id=client_id,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=batch_max,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(session_timeout_ms // 5, 100),
+        max_poll_interval_ms=max_poll_interval_ms,
+        **more,
+    )
+
+
 def client_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """kafka-python keyword arguments (for KafkaConsumer, KafkaProducer, KafkaAdminClient).
 
