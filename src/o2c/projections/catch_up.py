@@ -85,7 +85,7 @@ class OverlappedCatchUp:
         if writing is None:
             return
         writing.done.result()
-        self.projection.review.enqueue(writing.batch.touched, writing.span)
+        self.projection.queue_reviews(writing.batch, writing.span)
         self.projected += writing.events
 
     def _write(

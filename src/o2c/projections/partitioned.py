@@ -101,7 +101,7 @@ class PartitionedProjection(ReadModelProjection):
         return done
 
     def _project_deliveries(self, deliveries: Sequence[Delivery], caught_up: bool) -> int:
-        _, retries = self.start_retries()
+        retries = self.read_retries()
         fresh, last = [], {p: mark.position for p, mark in self.marks.items()}
         for delivery in deliveries:
             if delivery.position > last[delivery.partition]:
@@ -120,13 +120,13 @@ class PartitionedProjection(ReadModelProjection):
         self._moved()
         return done
 
-    def start_retries(self) -> tuple[int, int | None]:
+    def read_retries(self) -> int | None:
         """The retry count of parked facts, with the parked accounts read again after a retry."""
         with self.engine.connect() as conn:
             _, retries = read_position(conn)
         if self._parked is None or retries != self._retries_known:
             self._read_parked(retries)
-        return 0, retries
+        return retries
 
     # -- the single projector's steps, as a worker takes them -----------------------------
 
