@@ -112,6 +112,35 @@ _CLEAR = (
 )
 
 
+# PostgreSQL: the clears as one statement, keys and times as arrays (an UPDATE a clear,
+# even pipelined, took a tenth of a catch-up's writing).
+_CLEAR_ALL = text(
+    "UPDATE rm_alerts AS a SET cleared_at = k.at FROM unnest(CAST(:accounts AS VARCHAR[]), "
+    "CAST(:types AS VARCHAR[]), CAST(:subjects AS VARCHAR[]), CAST(:ats AS TIMESTAMPTZ[])) "
+    "AS k(account, type, subject, at) "
+    "WHERE a.account = k.account AND a.type = k.type AND a.subject = k.subject AND a.cleared_at IS NULL"
+)
+
+
+def _clear(conn: Connection, cleared: list[dict[str, Any]]) -> None:
+    if conn.dialect.name != "postgresql":
+        conn.execute(_CLEAR, cleared)
+        return
+    # One clear a key: a second would find the alert cleared by the first already.
+    first: dict[tuple[str, str, str], Any] = {}
+    for c in cleared:
+        first.setdefault((c["k_account"], c["k_type"], c["k_subject"]), c["k_at"])
+    conn.execute(
+        _CLEAR_ALL,
+        {
+            "accounts": [k[0] for k in first],
+            "types": [k[1] for k in first],
+            "subjects": [k[2] for k in first],
+            "ats": list(first.values()),
+        },
+    )
+
+
 def write_alerts(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
     """Applies raises and clears given in order, in two statements: an alert raised
     and cleared within the batch is inserted already cleared; clears of alerts
@@ -130,7 +159,7 @@ def write_alerts(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) ->
         else:
             cleared.append({f"k_{k}": v for k, v in values.items()})
     if cleared:
-        conn.execute(_CLEAR, cleared)
+        _clear(conn, cleared)
     insert_rows(conn, schema.alerts, inserted)
     log_alert_changes(conn, changes)
 

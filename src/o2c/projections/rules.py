@@ -18,10 +18,11 @@ from o2c.domain.schedules import Days, PlanSchedules
 from o2c.projections import schema
 from o2c.projections.alerting import Projected, as_seen, utc
 from o2c.projections.batch import Batch
+from o2c.projections.bulk import select_by_keys
 from o2c.projections.spells import Key, Row, Rule, rule_of, settle
 
-TIMED = ("overdue", "promise_broken")
-T, A = schema.timed_conditions.c, schema.alerts.c
+TIMED = ("overdue", "promise_broken")  # the alerts a rule of business days raises
+T = schema.timed_conditions.c
 
 
 def track_rules(
@@ -120,21 +121,10 @@ def sweep_rules(
 
 def alert_rows(conn: Connection, keys: Iterable[Key]) -> Mapping[Key, list[Row]]:
     """(account, type, subject) -> its alerts' (raised_at, cleared_at), for the
-    timed alerts of these keys. By account (the alerts' index), filtered here."""
-    wanted = set(keys)
-    accounts = sorted({key[0] for key in wanted})
+    timed alerts of these keys, read through the alerts' index on the three."""
     found: defaultdict[Key, list[Row]] = defaultdict(list)
-    for start in range(0, len(accounts), 1000):
-        chunk = accounts[start : start + 1000]
-        members = set(chunk)
-        subjects = sorted({key[2] for key in wanted if key[0] in members})
-        rows = conn.execute(
-            select(A.account, A.type, A.subject, A.raised_at, A.cleared_at).where(
-                A.account.in_(chunk), A.type.in_(TIMED), A.subject.in_(subjects)
-            )
-        )
-        for r in rows:
-            if (r.account, r.type, r.subject) in wanted:
-                cleared = None if r.cleared_at is None else utc(r.cleared_at)
-                found[(r.account, r.type, r.subject)].append((utc(r.raised_at), cleared))
+    columns = ("account", "type", "subject", "raised_at", "cleared_at")
+    for r in select_by_keys(conn, schema.alerts, ("account", "type", "subject"), keys, columns):
+        cleared = None if r.cleared_at is None else utc(r.cleared_at)
+        found[(r.account, r.type, r.subject)].append((utc(r.raised_at), cleared))
     return found

@@ -19,7 +19,7 @@ from o2c.projections.status import record_failure, record_recovered
 
 log = logging.getLogger("o2c.projections")
 FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.05, 5.0
-CATCH_UP_BATCHES = 10
+CATCH_UP_BATCHES = 3  # of CATCH_UP_BATCH events: a stop is heard within a few seconds
 
 
 class Following:
