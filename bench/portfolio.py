@@ -43,6 +43,7 @@ from bench._support import (
     missed,
     percentile,
     served,
+    share_figure,
     shared_figure,
     throwaway_database,
 )
@@ -178,6 +179,7 @@ def load(url: str, shape: Shape, profile: bool) -> list[Result]:
         projection = ReadModelProjection(ledger, sync_engine(url), ledger.clock)
         projected, elapsed = catch_up(projection, profile)
         catch_up_rate = projected / elapsed
+        share_figure("catch_up_events_per_s", catch_up_rate)  # bench.workers' baseline on the same facts
         print(f"catch-up: {projected:,} events in {elapsed:.1f}s = {catch_up_rate:,.0f} events/s", flush=True)
         tidy(projection.engine)  # as `o2c rebuild` leaves a replayed read model
         projection.engine.dispose()

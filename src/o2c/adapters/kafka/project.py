@@ -37,6 +37,7 @@ from o2c.config import Settings, eventstore_env
 from o2c.ledger.application import Ledger
 from o2c.projections.database import migrate, sync_engine
 from o2c.projections.partitioned import Delivery, PartitionedProjection
+from o2c.projections.projector import CATCH_UP_BATCH
 from o2c.projections.runner import FIRST_BACKOFF_S, MAX_BACKOFF_S
 from o2c.projections.status import record_failure, record_recovered
 from o2c.projections.tracking import TrackingConflict
@@ -49,7 +50,7 @@ IDLE_POLL_MS = 200
 class ProjectSettings:
     topic: str = FACTS_TOPIC
     group: str = "o2c-projection"
-    batch_max: int = 3000  # messages per transaction, as the single projector's batch
+    batch_max: int = CATCH_UP_BATCH  # messages per transaction at most: the catch-up's batch
     session_timeout_ms: int = 10_000
     max_poll_interval_ms: int = 300_000
 
